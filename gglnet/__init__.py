@@ -1,0 +1,34 @@
+"""gglnet: GGL-Net (Gradient-Guided Learning Network) for infrared small target detection.
+
+Example:
+    >>> import gglnet, torch
+    >>> model = gglnet.create_model("gglnet").eval()
+    >>> prob = torch.sigmoid(model(torch.rand(1, 3, 64, 64)))
+"""
+
+from gglnet import blocks, losses
+from gglnet.gradient import GradientMagnitude, gradient_magnitude
+from gglnet.models import (
+    GGLNet,
+    GGLNetConfig,
+    convert_official_state_dict,
+    create_model,
+    list_models,
+    load_model,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GGLNet",
+    "GGLNetConfig",
+    "GradientMagnitude",
+    "__version__",
+    "blocks",
+    "convert_official_state_dict",
+    "create_model",
+    "gradient_magnitude",
+    "list_models",
+    "load_model",
+    "losses",
+]

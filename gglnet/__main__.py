@@ -1,0 +1,5 @@
+import sys
+
+from gglnet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,90 @@
+"""Reading infrared images and turning them into model input (SPEC §1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+__all__ = ["image_to_tensor", "read_image"]
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image file as stored: 8-bit or 16-bit, grey or RGB.
+
+    Palette PNGs are expanded to RGB and an alpha channel is dropped.
+
+    Args:
+        path: any format OpenCV reads (PNG, BMP, JPEG, TIFF, ...).
+
+    Returns:
+        ``(H, W)`` for grey or ``(H, W, 3)`` RGB, ``uint8`` or ``uint16``.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is not a readable image (the message names it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    # imdecode on the bytes rather than imread: imread cannot report why it failed and
+    # mishandles non-ASCII paths on some platforms.
+    buffer = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED) if buffer.size else None
+    if image is None:
+        raise ValueError(f"cannot decode image {path} (corrupt, empty or not an image)")
+    if image.ndim == 3:
+        if image.shape[2] == 1:
+            image = image[:, :, 0]
+        elif image.shape[2] == 4:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+        else:
+            image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if image.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"{path}: unsupported pixel type {image.dtype} (expected 8 or 16 bit)")
+    return image
+
+
+def image_to_tensor(image: np.ndarray) -> torch.Tensor:
+    """Convert one image to the model's input format: ``(3, H, W)`` float32 in ``[0, 1]``.
+
+    ``uint8`` is divided by 255 as in the paper; ``uint16`` by 65535 (the full 16-bit range;
+    sensors that use fewer bits should be rescaled by the caller first); floating input must
+    already lie in ``[0, 1]``. Grey images are repeated to three channels (SPEC §1).
+
+    Args:
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` (RGB) array.
+
+    Returns:
+        ``(3, H, W)`` float32 tensor.
+
+    Raises:
+        TypeError: unsupported dtype.
+        ValueError: unsupported shape, or floating values outside ``[0, 1]`` / not finite.
+    """
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"expected a numpy array, got {type(image).__name__}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
+        raise ValueError(f"Expected an image (H, W), (H, W, 1) or (H, W, 3), got {image.shape}")
+    if image.dtype == np.uint8:
+        scaled = image.astype(np.float32) / 255.0
+    elif image.dtype == np.uint16:
+        scaled = image.astype(np.float32) / 65535.0
+    elif np.issubdtype(image.dtype, np.floating):
+        scaled = image.astype(np.float32)
+        if not np.isfinite(scaled).all():
+            raise ValueError("image contains NaN or inf")
+        low, high = float(scaled.min()), float(scaled.max())
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"floating images must lie in [0, 1], got values in [{low:.4g}, {high:.4g}]; "
+                "pass the uint8/uint16 array or divide by its full scale"
+            )
+    else:
+        raise TypeError(f"unsupported image dtype {image.dtype}; expected uint8, uint16 or float")
+    scaled = np.repeat(scaled[None], 3, axis=0) if scaled.ndim == 2 else scaled.transpose(2, 0, 1)
+    return torch.from_numpy(np.ascontiguousarray(scaled))

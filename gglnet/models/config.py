@@ -1,0 +1,89 @@
+"""GGLNetConfig: every architectural option of GGL-Net and its paper ablations (SPEC §8)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gglnet.blocks.tgfm import FUSION_MODES
+
+__all__ = ["GGLNetConfig"]
+
+BranchInput = Literal["image", "gradient"]
+
+
+@dataclass(frozen=True)
+class GGLNetConfig:
+    """Architecture of a GGL-Net variant.
+
+    Attributes:
+        in_chans: input channels (3 in the paper; grey images are repeated).
+        num_classes: output channels of the head (1 logit map).
+        widths: encoder widths per level; the input size must be a multiple of
+            ``2 ** (len(widths) - 1)`` (16 for the paper's five levels).
+        main_input: what the main branch sees: ``"image"`` or ``"gradient"`` (Table I).
+        guide_input: the supplementary branch: ``"gradient"``, ``"image"`` or ``None`` (no GSMs).
+        gsm_fusion: ``"res"`` (M_G_Res, GGL-Net) or ``"add"`` (M_G_Add) (Table II).
+        gsm_layout: ``"parallel"`` (each level's G_Block sees the pooled guidance image) or
+            ``"chain"`` (M-G-M_Res: G_Blocks sit in the supplementary branch between poolings).
+        fusion: decoder fusion, ``"two_way"`` (TGFM), ``"add"``, ``"cam"`` or ``"sam"`` (Table III).
+        reduction: TGFM channel-attention ratio ``r`` (Fig. 7).
+        se_reduction: squeeze-excitation ratio in the encoder and GSMs.
+    """
+
+    in_chans: int = 3
+    num_classes: int = 1
+    widths: tuple[int, ...] = field(default=(16, 32, 64, 128, 256))
+    main_input: BranchInput = "image"
+    guide_input: BranchInput | None = "gradient"
+    gsm_fusion: Literal["res", "add"] = "res"
+    gsm_layout: Literal["parallel", "chain"] = "parallel"
+    fusion: Literal["two_way", "add", "cam", "sam"] = "two_way"
+    reduction: int = 8
+    se_reduction: int = 4
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+        _check_choice("main_input", self.main_input, ("image", "gradient"))
+        _check_choice("guide_input", self.guide_input, ("image", "gradient", None))
+        _check_choice("gsm_fusion", self.gsm_fusion, ("res", "add"))
+        _check_choice("gsm_layout", self.gsm_layout, ("parallel", "chain"))
+        _check_choice("fusion", self.fusion, FUSION_MODES)
+        for name in ("in_chans", "num_classes", "reduction", "se_reduction"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if len(self.widths) < 2 or any(w < 1 for w in self.widths):
+            raise ValueError(f"widths must hold at least two positive widths, got {self.widths}")
+
+    @property
+    def size_divisor(self) -> int:
+        """Input height and width must be multiples of this (one 2x pooling per level)."""
+        return 2 ** (len(self.widths) - 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (lists for tuples) that :meth:`from_dict` reads back."""
+        data = dataclasses.asdict(self)
+        data["widths"] = list(self.widths)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GGLNetConfig:
+        """Build a config from a dict, rejecting unknown keys by name."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TypeError(
+                f"unknown GGLNetConfig option(s) {unknown}; valid options: {sorted(known)}"
+            )
+        return cls(**data)
+
+    def replace(self, **overrides: Any) -> GGLNetConfig:
+        """A copy with some options changed (unknown names are a TypeError)."""
+        return self.from_dict({**self.to_dict(), **overrides})
+
+
+def _check_choice(name: str, value: object, choices: tuple[object, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")

@@ -1,0 +1,189 @@
+"""GGL-Net, the Gradient-Guided Learning Network (SPEC §1–8), and its registered variants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+from gglnet.blocks import GSM, LCL, TGFM, ConvNormAct, DownResBlock, ResBlock, SEResBlock
+from gglnet.gradient import gradient_magnitude
+from gglnet.models.config import GGLNetConfig
+from gglnet.models.registry import register_model
+
+__all__ = ["GGLNet"]
+
+
+class GGLNet(nn.Module, PyTorchModelHubMixin, library_name="gglnet", license="apache-2.0"):
+    """GGL-Net: encoder with gradient guidance (GSM), local contrast (LCL), TGFM decoder.
+
+    The forward pass reads top to bottom as the paper draws it: gradient image → five encoder
+    levels, each followed by a GSM fed with the (pooled) guidance → LCL per level → TGFM fusion
+    from level 5 up to level 1 → 1x1 head. Returns **logits**; ``torch.sigmoid`` of them equals
+    the released model's output.
+
+    Weights save and load with huggingface_hub's mixin: ``save_pretrained(dir)``,
+    ``GGLNet.from_pretrained(repo_id_or_dir)``, ``push_to_hub(repo_id)``.
+
+    Args:
+        config: the architecture (defaults to GGL-Net as published); a dict of its options
+            is accepted too (as read back from ``config.json``).
+        **overrides: options of :class:`GGLNetConfig` that replace those of ``config``.
+
+    Shapes:
+        ``(B, in_chans, H, W)`` float in ``[0, 1]`` (pixels / 255), H and W multiples of 16 →
+        logits ``(B, num_classes, H, W)``.
+
+    Example:
+        >>> model = GGLNet().eval()
+        >>> model(torch.rand(1, 3, 64, 64)).shape
+        torch.Size([1, 1, 64, 64])
+    """
+
+    def __init__(
+        self, config: GGLNetConfig | Mapping[str, Any] | None = None, **overrides: Any
+    ) -> None:
+        super().__init__()
+        if isinstance(config, Mapping):
+            config = GGLNetConfig.from_dict(dict(config))
+        config = config or GGLNetConfig()
+        if overrides:
+            config = config.replace(**overrides)
+        self.config = config
+        widths = config.widths
+        self.stem = nn.Sequential(
+            ConvNormAct(config.in_chans, widths[0]), ConvNormAct(widths[0], widths[0])
+        )
+        self.stages = nn.ModuleList()
+        for level, width in enumerate(widths):
+            first = ResBlock(width) if level == 0 else DownResBlock(widths[level - 1], width)
+            self.stages.append(
+                nn.Sequential(
+                    first,
+                    SEResBlock(width, config.se_reduction),
+                    SEResBlock(width, config.se_reduction),
+                )
+            )
+        self.gsms = None
+        if config.guide_input is not None:
+            chain = config.gsm_layout == "chain"
+            self.gsms = nn.ModuleList(
+                GSM(
+                    width,
+                    guide_channels=widths[level - 1] if chain and level else config.in_chans,
+                    fusion=config.gsm_fusion,
+                    reduction=config.se_reduction,
+                )
+                for level, width in enumerate(widths)
+            )
+        self.lcls = nn.ModuleList(LCL(width) for width in widths)
+        self.fusions = nn.ModuleList(
+            TGFM(widths[level], widths[level + 1], config.fusion, config.reduction)
+            for level in range(len(widths) - 1)
+        )
+        self.head = nn.Sequential(
+            nn.Conv2d(widths[0], widths[0], 1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(widths[0], config.num_classes, 1),
+        )
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """SPEC §7: Kaiming-normal (fan_out, relu) convs with zero bias; BN weight 1, bias 0."""
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.BatchNorm2d):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise a ValueError unless ``x`` is ``(B, in_chans, H, W)`` with H, W multiples of 16."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"GGLNet expects a torch.Tensor, got {type(x).__name__}")
+        if x.dim() != 4:
+            raise ValueError(f"GGLNet expects input (B, C, H, W), got shape {tuple(x.shape)}")
+        if not x.is_floating_point():
+            raise TypeError(f"GGLNet expects a floating tensor (pixels / 255), got {x.dtype}")
+        channels = self.config.in_chans
+        if x.shape[1] != channels:
+            hint = " (repeat grey images to 3 channels)" if x.shape[1] == 1 else ""
+            raise ValueError(
+                f"GGLNet expects {channels} input channels, got {x.shape[1]} in shape "
+                f"{tuple(x.shape)}{hint}"
+            )
+        divisor = self.config.size_divisor
+        height, width = x.shape[-2:]
+        if height % divisor or width % divisor:
+            padded = (-(-height // divisor) * divisor, -(-width // divisor) * divisor)
+            raise ValueError(
+                f"GGLNet needs H and W to be multiples of {divisor} ({len(self.config.widths) - 1} "
+                f"2x poolings), got (H, W) = ({height}, {width}); pad the input to {padded} "
+                "and crop the output back (gglnet.Predictor does this for you)"
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_input(x)
+        config = self.config
+        grad = gradient_magnitude(x) if "gradient" in (config.main_input, config.guide_input) else x
+        main = grad if config.main_input == "gradient" else x
+        guide = grad if config.guide_input == "gradient" else x
+
+        features = []
+        h = self.stem(main)
+        for level, stage in enumerate(self.stages):
+            h = stage(h)
+            if self.gsms is not None:
+                if level:
+                    # chain layout: pool the previous G_Block output; parallel: the image
+                    guide = F.max_pool2d(guide, 2)
+                gsm = self.gsms[level]
+                guide_features = gsm.g_block(guide)
+                h = gsm.fuse(h, guide_features)
+                if config.gsm_layout == "chain":
+                    guide = guide_features
+            features.append(self.lcls[level](h))
+
+        z = features[-1]
+        for level in reversed(range(len(self.fusions))):
+            z = self.fusions[level](features[level], z)
+        return self.head(z)
+
+
+_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "gglnet": ("GGL-Net as published: image main branch, gradient GSMs, TGFM.", {}),
+    "gglnet_original": ("Table I 'Original': image only, no GSMs.", {"guide_input": None}),
+    "gglnet_gradient": (
+        "Table I 'Gradient': gradient image only, no GSMs.",
+        {"main_input": "gradient", "guide_input": None},
+    ),
+    "gglnet_original_original": (
+        "Table I 'Original+Original': the image feeds both branches.",
+        {"guide_input": "image"},
+    ),
+    "gglnet_gradient_gradient": (
+        "Table I 'Gradient+Gradient': the gradient image feeds both branches.",
+        {"main_input": "gradient"},
+    ),
+    "gglnet_gradient_original": (
+        "Table I 'Gradient+Original': gradient main branch, image supplementary branch.",
+        {"main_input": "gradient", "guide_input": "image"},
+    ),
+    "gglnet_gsm_add": ("Table II 'M_G_Add': GSM fuses by x + G_Block(g).", {"gsm_fusion": "add"}),
+    "gglnet_gsm_chain": (
+        "Table II 'M-G-M_Res': G_Blocks chained inside the supplementary branch.",
+        {"gsm_layout": "chain"},
+    ),
+    "gglnet_fuse_add": ("Table III 'ADD': decoder fuses by Z = X + Y'.", {"fusion": "add"}),
+    "gglnet_fuse_cam": ("Table III 'CAM': Z = C(Y')X + Y'.", {"fusion": "cam"}),
+    "gglnet_fuse_sam": ("Table III 'SAM': Z = X + S(X)Y'.", {"fusion": "sam"}),
+}
+
+for _name, (_description, _config) in _VARIANTS.items():
+    register_model(_name, GGLNetConfig(**_config), _description)

@@ -1,0 +1,48 @@
+"""gglnet.losses: soft IoU (paper Eq. 4)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gglnet.losses import SoftIoULoss, soft_iou_loss
+
+
+def test_hand_computed_per_sample_mean() -> None:
+    prob = torch.zeros(2, 1, 2, 2)
+    target = torch.zeros(2, 1, 2, 2)
+    prob[0, 0, 0, 0] = 1.0  # sample 0: intersection 1, union 1 -> (1+1)/(1+1) = 1
+    target[0, 0, 0, 0] = 1.0
+    prob[1, 0, 0, 0] = 0.5  # sample 1: inter 0, union 0.5 + 1 -> (0+1)/(1.5+1) = 0.4
+    target[1, 0, 1, 1] = 1.0
+    loss = SoftIoULoss(from_logits=False)(prob, target)
+    assert loss.item() == pytest.approx(1 - (1.0 + 0.4) / 2)
+
+
+def test_logits_by_default() -> None:
+    logits = torch.randn(3, 1, 4, 4)
+    target = (torch.rand(3, 1, 4, 4) > 0.5).float()
+    torch.testing.assert_close(
+        SoftIoULoss()(logits, target), soft_iou_loss(logits.sigmoid(), target, from_logits=False)
+    )
+
+
+def test_perfect_and_empty_predictions() -> None:
+    target = torch.zeros(1, 1, 4, 4)
+    target[..., 1, 1] = 1
+    assert soft_iou_loss(target, target, from_logits=False).item() == pytest.approx(0.0)
+    # Empty target and empty prediction: smoothing makes it a perfect score, not a NaN.
+    assert soft_iou_loss(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 4), False).item() == 0
+
+
+def test_gradient_finite_in_half_precision_inputs() -> None:
+    logits = torch.randn(2, 1, 8, 8, dtype=torch.bfloat16, requires_grad=True)
+    loss = SoftIoULoss()(logits, torch.ones(2, 1, 8, 8))
+    assert loss.dtype == torch.float32
+    loss.backward()
+    assert torch.isfinite(logits.grad).all()
+
+
+def test_shape_mismatch() -> None:
+    with pytest.raises(ValueError, match=r"\(2, 1, 4, 4\) vs \(2, 1, 4, 5\)"):
+        soft_iou_loss(torch.zeros(2, 1, 4, 4), torch.zeros(2, 1, 4, 5))
