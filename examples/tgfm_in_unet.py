@@ -35,7 +35,8 @@ class GuidedUNet(nn.Module):
         super().__init__()
         ins = (1, *widths[:-1])
         self.encoders = nn.ModuleList(
-            nn.Sequential(ConvNormAct(i, o), ConvNormAct(o, o)) for i, o in zip(ins, widths)
+            nn.Sequential(ConvNormAct(i, o), ConvNormAct(o, o))
+            for i, o in zip(ins, widths, strict=True)
         )
         self.guides = nn.ModuleList(GSM(w, guide_channels=1) for w in widths)
         self.fusions = nn.ModuleList(
@@ -47,7 +48,7 @@ class GuidedUNet(nn.Module):
         guide = gradient_magnitude(x)
         skips = []
         h = x
-        for level, (encoder, gsm) in enumerate(zip(self.encoders, self.guides)):
+        for level, (encoder, gsm) in enumerate(zip(self.encoders, self.guides, strict=True)):
             if level:
                 h, guide = F.max_pool2d(h, 2), F.max_pool2d(guide, 2)
             h = gsm(encoder(h), guide)
@@ -63,7 +64,7 @@ def random_blobs(batch: int, size: int, generator: torch.Generator) -> tuple[tor
     images = 0.3 + 0.1 * torch.rand(batch, 1, size, size, generator=generator)
     masks = torch.zeros_like(images)
     ys, xs = torch.randint(1, size - 4, (2, batch), generator=generator)
-    for b, (y, x) in enumerate(zip(ys.tolist(), xs.tolist())):
+    for b, (y, x) in enumerate(zip(ys.tolist(), xs.tolist(), strict=True)):
         masks[b, 0, y : y + 3, x : x + 3] = 1
     return images + 0.5 * masks, masks
 

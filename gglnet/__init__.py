@@ -6,7 +6,7 @@ Example:
     >>> prob = torch.sigmoid(model(torch.rand(1, 3, 64, 64)))
 """
 
-from gglnet import blocks, losses
+from gglnet import blocks, losses, metrics
 from gglnet.gradient import GradientMagnitude, gradient_magnitude
 from gglnet.models import (
     GGLNet,
@@ -31,4 +31,5 @@ __all__ = [
     "list_models",
     "load_model",
     "losses",
+    "metrics",
 ]

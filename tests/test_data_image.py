@@ -40,13 +40,13 @@ def test_read_bilevel_png(tmp_path: Path) -> None:
 
 
 def test_read_errors_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="missing.png"):
+    with pytest.raises(FileNotFoundError, match=r"missing\.png"):
         read_image(tmp_path / "missing.png")
     (tmp_path / "bad.png").write_bytes(b"\x89PNG garbage")
-    with pytest.raises(ValueError, match="bad.png"):
+    with pytest.raises(ValueError, match=r"bad\.png"):
         read_image(tmp_path / "bad.png")
     (tmp_path / "empty.png").write_bytes(b"")
-    with pytest.raises(ValueError, match="empty.png"):
+    with pytest.raises(ValueError, match=r"empty\.png"):
         read_image(tmp_path / "empty.png")
 
 

@@ -125,13 +125,13 @@ def test_size_divisor_follows_depth() -> None:
 
 
 def test_unknown_name_lists_close_matches() -> None:
-    with pytest.raises(ValueError, match="did you mean 'gglnet_fuse_add'"):
+    with pytest.raises(ValueError, match=r"did you mean 'gglnet_fuse_add',"):
         gglnet.create_model("gglnet_fuse_ad")
 
 
 def test_overrides_and_their_errors() -> None:
     assert gglnet.create_model("gglnet", fusion="cam", reduction=4).config.reduction == 4
-    with pytest.raises(TypeError, match="unknown GGLNetConfig option.*'fusoin'"):
+    with pytest.raises(TypeError, match=r"unknown GGLNetConfig option.*'fusoin'"):
         gglnet.create_model("gglnet", fusoin="add")
     with pytest.raises(ValueError, match="fusion must be one of"):
         gglnet.create_model("gglnet", fusion="sum")
@@ -154,7 +154,8 @@ def test_config_round_trip(name: str) -> None:
 
 
 def test_list_models_filter() -> None:
-    assert gglnet.list_models("gglnet_fuse_*") == ["gglnet_fuse_add", "gglnet_fuse_cam", "gglnet_fuse_sam"]
+    expected = ["gglnet_fuse_add", "gglnet_fuse_cam", "gglnet_fuse_sam"]
+    assert gglnet.list_models("gglnet_fuse_*") == expected
 
 
 def test_pretrained_true_without_published_weights() -> None:

@@ -58,9 +58,7 @@ def test_parity_with_authors_output(parity: Path, dtype: torch.dtype) -> None:
     mean 1.4e-6, p99 1.5e-5, max 1.2e-4. Scaling the gradient image by 1.001 gives mean
     1.7e-5 and p99 1.0e-4, so the bounds still catch small mistakes.
     """
-    model = gglnet.create_model(
-        "gglnet", pretrained=parity / "official_gglnet.pth.tar"
-    ).to(dtype)
+    model = gglnet.create_model("gglnet", pretrained=parity / "official_gglnet.pth.tar").to(dtype)
     x = torch.from_numpy(np.load(parity / "input.npy")).to(dtype)
     expected = np.load(parity / "expected_output.npy")
     with torch.no_grad():
@@ -77,7 +75,9 @@ def test_checkpoint_formats_load_identically(
     official_state_dict: dict[str, torch.Tensor], tmp_path: Path
 ) -> None:
     ours = gglnet.convert_official_state_dict(official_state_dict)
-    torch.save({"state_dict": official_state_dict, "epoch": 3, "best_iou": 0.8}, tmp_path / "a.pth.tar")
+    torch.save(
+        {"state_dict": official_state_dict, "epoch": 3, "best_iou": 0.8}, tmp_path / "a.pth.tar"
+    )
     torch.save({f"module.{k}": v for k, v in official_state_dict.items()}, tmp_path / "b.pth")
     torch.save(ours, tmp_path / "c.pt")
     save_file(ours, tmp_path / "d.safetensors")
@@ -104,7 +104,9 @@ def test_wrong_variant_is_a_shape_error(tmp_path: Path) -> None:
 
 def test_loaded_model_is_in_eval_mode(tmp_path: Path) -> None:
     save_file(gglnet.create_model("gglnet", widths=(4, 8)).state_dict(), tmp_path / "w.safetensors")
-    assert not gglnet.create_model("gglnet", widths=(4, 8), pretrained=tmp_path / "w.safetensors").training
+    assert not gglnet.create_model(
+        "gglnet", widths=(4, 8), pretrained=tmp_path / "w.safetensors"
+    ).training
 
 
 class _Payload:
@@ -142,5 +144,5 @@ def test_corrupt_safetensors(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="nope.pth"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.pth"):
         gglnet.create_model("gglnet", pretrained=tmp_path / "nope.pth")
