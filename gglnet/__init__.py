@@ -16,6 +16,7 @@ from gglnet.models import (
     list_models,
     load_model,
 )
+from gglnet.models.pretrained import PretrainedCfg, get_pretrained_cfg
 
 __version__ = "0.1.0"
 
@@ -23,13 +24,21 @@ __all__ = [
     "GGLNet",
     "GGLNetConfig",
     "GradientMagnitude",
+    "PretrainedCfg",
     "__version__",
     "blocks",
     "convert_official_state_dict",
     "create_model",
+    "get_pretrained_cfg",
     "gradient_magnitude",
     "list_models",
     "load_model",
     "losses",
     "metrics",
 ]
+
+# Every registered name becomes a timm model once timm is imported (timm itself is not imported
+# here: it costs seconds).
+from gglnet.hub import timm_registry as _timm_registry
+
+_timm_registry.install()

@@ -13,7 +13,7 @@ import sys
 
 from gglnet import __version__
 
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("hub",)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin
+from huggingface_hub import ModelCard, PyTorchModelHubMixin
 from torch import nn
 
 from gglnet.blocks import GSM, LCL, TGFM, ConvNormAct, DownResBlock, ResBlock, SEResBlock
 from gglnet.gradient import gradient_magnitude
+from gglnet.models.checkpoint import load_weights
 from gglnet.models.config import GGLNetConfig
 from gglnet.models.registry import register_model
 
 __all__ = ["GGLNet"]
 
 
-class GGLNet(nn.Module, PyTorchModelHubMixin, library_name="gglnet", license="apache-2.0"):
+class GGLNet(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="gglnet",
+    license="apache-2.0",
+    pipeline_tag="image-segmentation",
+    tags=["infrared-small-target-detection"],
+):
     """GGL-Net: encoder with gradient guidance (GSM), local contrast (LCL), TGFM decoder.
 
     The forward pass reads top to bottom as the paper draws it: gradient image → five encoder
@@ -154,6 +163,105 @@ class GGLNet(nn.Module, PyTorchModelHubMixin, library_name="gglnet", license="ap
         for level in reversed(range(len(self.fusions))):
             z = self.fusions[level](features[level], z)
         return self.head(z)
+
+    # Hugging Face Hub (huggingface_hub.PyTorchModelHubMixin): config.json holds every
+    # GGLNetConfig option, weights are safetensors only (sharded on request), loading is strict.
+    # gglnet.hub builds on gglnet.models, so it is imported where it is used.
+
+    def save_pretrained(
+        self,
+        save_directory: str | Path,
+        *,
+        max_shard_size: int | str = "5GB",
+        config: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> str | None:
+        """Write ``config.json``, safetensors weights and a ``README.md`` card to a folder.
+
+        Args:
+            save_directory: the folder (created if missing). ``config.json`` and the weight
+                files of an earlier save are replaced; an existing ``README.md`` is kept.
+            max_shard_size: weights larger than this (bytes, or ``"10MB"``) are split into
+                shards ``model-0000k-of-0000n.safetensors`` with ``model.safetensors.index.json``.
+            config: must be ``None``: ``config.json`` always describes ``self.config``.
+            **kwargs: ``push_to_hub``, ``repo_id``, ``model_card_kwargs`` and the other options of
+                :meth:`huggingface_hub.ModelHubMixin.save_pretrained`.
+
+        Returns:
+            The commit URL when ``push_to_hub=True``, else ``None``.
+
+        Example::
+
+            GGLNet(widths=(4, 8)).save_pretrained("tiny")
+            GGLNet.from_pretrained("tiny").config.widths  # (4, 8)
+        """
+        if config is not None:
+            raise TypeError("config.json is written from model.config; do not pass config=")
+        self._max_shard_size = max_shard_size
+        try:
+            return super().save_pretrained(save_directory, **kwargs)
+        finally:
+            del self._max_shard_size
+
+    def _save_pretrained(self, save_directory: Path) -> None:
+        from gglnet.hub.serialization import save_folder
+
+        save_folder(self, self.config, save_directory, self._max_shard_size)
+
+    def generate_model_card(self, name: str = "gglnet", **card_options: Any) -> ModelCard:
+        """The ``README.md`` that ``save_pretrained`` writes into a folder that has none.
+
+        gglnet's card format without results (``gglnet hub card`` adds them). The
+        ``model_card_kwargs`` of ``save_pretrained`` arrive here.
+
+        Args:
+            name: the weights' name, the card's title.
+            **card_options: options of :func:`gglnet.hub.model_card` (``repo_id``,
+                ``train_command``, ``notes``, ...).
+        """
+        from gglnet.hub.cards import model_card
+
+        return model_card(name, self.config, **card_options)
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: str | Path | None,
+        force_download: bool,
+        local_files_only: bool,
+        token: str | bool | None,
+        config: Mapping[str, Any] | None = None,
+        map_location: str | torch.device = "cpu",
+        **overrides: Any,
+    ) -> GGLNet:
+        """Build the model from ``config.json`` and load its safetensors weights strictly.
+
+        ``GGLNet.from_pretrained(repo_id_or_dir, revision=...)`` lands here after the mixin read
+        ``config.json`` (passed as ``config``; its options arrive again in ``overrides``).
+        """
+        from gglnet.hub.serialization import CONFIG_NAME, download_weights, read_weights
+
+        folder = Path(model_id)
+        if not folder.is_dir():
+            folder = download_weights(
+                model_id,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                local_files_only=local_files_only,
+                token=token,
+            )
+        if config is None:
+            raise FileNotFoundError(
+                f"{model_id} has no {CONFIG_NAME}: a gglnet folder or repository holds "
+                f"{CONFIG_NAME} and model.safetensors (GGLNet.save_pretrained writes both)"
+            )
+        model = cls(config, **overrides)
+        load_weights(model, read_weights(folder), model_id)
+        return model.to(map_location).eval()
 
 
 _VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {

@@ -9,7 +9,7 @@ from typing import Any
 
 from gglnet.models.config import GGLNetConfig
 
-__all__ = ["ModelEntry", "get_model_entry", "list_models", "register_model"]
+__all__ = ["ModelEntry", "get_model_entry", "list_models", "register_model", "unregister_model"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,17 @@ def register_model(
         raise ValueError(f"model name {name!r} is already registered")
     entry = ModelEntry(name, config, description, pretrained_cfg)
     _REGISTRY[name] = entry
+    return entry
+
+
+def unregister_model(name: str) -> ModelEntry:
+    """Remove ``name`` and return its entry (for tests that register a temporary name).
+
+    Raises:
+        ValueError: ``name`` is not registered.
+    """
+    entry = get_model_entry(name)
+    del _REGISTRY[name]
     return entry
 
 
