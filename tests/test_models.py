@@ -161,3 +161,38 @@ def test_list_models_filter() -> None:
 def test_pretrained_true_without_published_weights() -> None:
     with pytest.raises(ValueError, match="has no published weights"):
         gglnet.create_model("gglnet_fuse_sam", pretrained=True)
+
+
+def test_load_model_from_folder_and_file(tmp_path) -> None:
+    model = gglnet.create_model("gglnet_fuse_cam", widths=(8, 8))
+    model.save_pretrained(tmp_path / "run")
+    from_dir = gglnet.load_model(tmp_path / "run")
+    assert from_dir.config == model.config and not from_dir.training
+    torch.save(model.state_dict(), tmp_path / "w.pth")
+    from_file = gglnet.load_model(tmp_path / "w.pth", arch="gglnet_fuse_cam", widths=(8, 8))
+    for key, tensor in model.state_dict().items():
+        assert torch.equal(from_file.state_dict()[key], tensor), key
+
+
+def test_load_model_prefers_registered_names(tmp_path, monkeypatch) -> None:
+    (tmp_path / "gglnet").mkdir()  # e.g. the package folder of a checkout
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="has no published weights"):
+        gglnet.load_model("gglnet")
+
+
+@pytest.mark.parametrize(
+    ("spec", "error", "match"),
+    [
+        ("missing/model.safetensors", FileNotFoundError, "no such model file or folder"),
+        ("not_a_model_name", ValueError, "unknown model"),
+    ],
+)
+def test_load_model_errors(spec: str, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        gglnet.load_model(spec)
+
+
+def test_load_model_folder_without_config(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no config\.json"):
+        gglnet.load_model(tmp_path)

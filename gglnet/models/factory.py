@@ -56,7 +56,7 @@ def create_model(name: str, pretrained: bool | str | Path = False, **overrides: 
     return model.eval()
 
 
-def load_model(name_or_path: str | Path, arch: str = "gglnet") -> GGLNet:
+def load_model(name_or_path: str | Path, arch: str = "gglnet", **overrides: Any) -> GGLNet:
     """Load a model with weights from a registered name, a Hub-layout folder or a weight file.
 
     Args:
@@ -64,16 +64,35 @@ def load_model(name_or_path: str | Path, arch: str = "gglnet") -> GGLNet:
             ``config.json`` and safetensors weights (``save_pretrained`` layout); or a weight
             file (``.safetensors``, ``.pth``, authors' ``.pth.tar``).
         arch: the registered architecture of a bare weight file (ignored otherwise).
+        **overrides: :class:`~gglnet.GGLNetConfig` options of a bare weight file's
+            architecture (a folder's ``config.json`` already holds them).
 
     Returns:
         The model in eval mode.
 
+    A registered name wins over a folder of the same name in the working directory (such as
+    the ``gglnet`` package folder in a checkout).
+
     Raises:
-        ValueError: the name is unknown and no such path exists.
+        ValueError: the name is unknown and no such path exists, or a registered name has no
+            published weights.
+        FileNotFoundError: a directory without ``config.json``.
+        TypeError: ``overrides`` given for a folder.
     """
+    if str(name_or_path) in list_models():
+        return create_model(str(name_or_path), pretrained=True, **overrides)
     path = Path(name_or_path)
     if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(
+                f"{path} is not a model folder: it has no config.json (expected the layout "
+                "written by save_pretrained: config.json + model.safetensors)"
+            )
+        if overrides:
+            raise TypeError(f"{path} holds its architecture in config.json; got {overrides}")
         return GGLNet.from_pretrained(path).eval()
     if path.is_file():
-        return create_model(arch, pretrained=path)
-    return create_model(str(name_or_path), pretrained=True)
+        return create_model(arch, pretrained=path, **overrides)
+    if any(sep in str(name_or_path) for sep in ("/", "\\")) or path.suffix:
+        raise FileNotFoundError(f"no such model file or folder: {path}")
+    return create_model(str(name_or_path), pretrained=True, **overrides)
