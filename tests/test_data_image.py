@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from gglnet.data import image_to_tensor, read_image
+from gglnet.data import image_to_tensor, read_image, read_mask
 
 
 def _write_palette_png(path: Path) -> np.ndarray:
@@ -87,3 +87,27 @@ def test_rgb_channel_order() -> None:
 def test_conversion_errors(image: object, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         image_to_tensor(image)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "expected"),
+    [
+        ((0, 1), np.uint8, [0, 1]),
+        ((0, 255), np.uint8, [0, 1]),
+        ((127, 128), np.uint8, [0, 1]),  # > 0.5 after scaling to [0, 1]
+        ((32767, 32768), np.uint16, [0, 1]),
+    ],
+)
+def test_read_mask_binarises(
+    tmp_path: Path, values: tuple[int, int], dtype: type, expected: list
+) -> None:
+    cv2.imwrite(str(tmp_path / "m.png"), np.array([values], dtype=dtype))
+    mask = read_mask(tmp_path / "m.png")
+    assert mask.dtype == np.uint8 and mask.tolist() == [expected]
+
+
+def test_read_mask_colour_counts_any_channel(tmp_path: Path) -> None:
+    colour = np.zeros((1, 2, 3), np.uint8)
+    colour[0, 1, 1] = 255
+    cv2.imwrite(str(tmp_path / "m.png"), colour)
+    assert read_mask(tmp_path / "m.png").tolist() == [[0, 1]]

@@ -13,7 +13,7 @@ import sys
 
 from gglnet import __version__
 
-COMMANDS: tuple[str, ...] = ("hub",)
+COMMANDS: tuple[str, ...] = ("hub", "train", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:

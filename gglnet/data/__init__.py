@@ -1,5 +1,31 @@
-"""Data: image reading, datasets, augmentation and synthetic infrared scenes."""
+"""Data: image reading, datasets, augmentation and synthetic infrared scenes.
 
-from gglnet.data.image import image_to_tensor, read_image
+- :mod:`~gglnet.data.image`: reading images and masks, conversion to model input.
+- :mod:`~gglnet.data.dataset`: :class:`IRSTDDataset` for SIRST, NUDT-SIRST, IRSTD-1k and
+  plain folders.
+- :mod:`~gglnet.data.splits`: split lists (reading, resolving names, cutting, shipped lists).
+- :mod:`~gglnet.data.augment`: the recipe's augmentation policy.
+- :mod:`~gglnet.data.synthetic`: synthetic infrared-like scenes with exact masks.
+"""
 
-__all__ = ["image_to_tensor", "read_image"]
+from gglnet.data.augment import Augment
+from gglnet.data.dataset import IRSTDDataset, detect_layout
+from gglnet.data.image import image_to_tensor, read_image, read_mask
+from gglnet.data.splits import cut_split, read_split, resolve_split, write_split
+from gglnet.data.synthetic import SyntheticDataset, make_scene, write_synthetic_dataset
+
+__all__ = [
+    "Augment",
+    "IRSTDDataset",
+    "SyntheticDataset",
+    "cut_split",
+    "detect_layout",
+    "image_to_tensor",
+    "make_scene",
+    "read_image",
+    "read_mask",
+    "read_split",
+    "resolve_split",
+    "write_split",
+    "write_synthetic_dataset",
+]

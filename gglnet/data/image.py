@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import torch
 
-__all__ = ["image_to_tensor", "read_image"]
+__all__ = ["image_to_tensor", "read_image", "read_mask"]
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -88,3 +88,29 @@ def image_to_tensor(image: np.ndarray) -> torch.Tensor:
         raise TypeError(f"unsupported image dtype {image.dtype}; expected uint8, uint16 or float")
     scaled = np.repeat(scaled[None], 3, axis=0) if scaled.ndim == 2 else scaled.transpose(2, 0, 1)
     return torch.from_numpy(np.ascontiguousarray(scaled))
+
+
+def read_mask(path: str | Path) -> np.ndarray:
+    """Read a target mask as a binary array.
+
+    A mask whose values are all 0 or 1 is a label image and used as is. Otherwise it is scaled
+    to ``[0, 1]`` by its type's full range (255 or 65535) and a pixel is a target when it is
+    above 0.5, the cut-off of the authors' metric code (SPEC §12), so 0/255 masks and
+    anti-aliased masks both work. Colour masks count a pixel as target when any channel does.
+
+    Args:
+        path: an 8- or 16-bit grey, RGB or palette image.
+
+    Returns:
+        ``(H, W)`` ``uint8`` array of 0 and 1.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is not a readable image (the message names it).
+    """
+    mask = read_image(path)
+    if mask.ndim == 3:
+        mask = mask.max(axis=2)
+    if mask.max() <= 1:
+        return mask.astype(np.uint8)
+    return (mask > np.iinfo(mask.dtype).max // 2).astype(np.uint8)

@@ -1,0 +1,287 @@
+"""IRSTDDataset: infrared images and target masks from a folder, in any of the common layouts.
+
+Layouts (``layout="auto"`` picks the first that fits):
+
+- ``"sirst"``: ``images/<stem>.png`` and ``masks/<stem>_pixels0.png`` (SIRST as published;
+  other files in ``masks/``, such as SIRST's XML boxes, are ignored).
+- ``"common"``: ``images/<stem>.<ext>`` and ``masks/<stem>.<ext>`` (NUDT-SIRST, IRSTD-1k).
+- ``"plain"``: images only, in ``images/`` or directly in the root; items carry no mask. For
+  evaluation-free prediction, not for training or metrics.
+
+Images are 8-bit grey, RGB or palette, or 16-bit grey; items hold them as ``(3, S, S)``
+float32 in ``[0, 1]`` (8-bit / 255, 16-bit / 65535, grey repeated to three channels: SPEC §1).
+Masks are binarised by :func:`~gglnet.data.image.read_mask`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+from tqdm.auto import tqdm
+
+from gglnet.data.augment import Augment
+from gglnet.data.image import image_to_tensor, read_image, read_mask
+from gglnet.data.splits import read_split, resolve_split
+
+__all__ = ["IMAGE_EXTENSIONS", "LAYOUTS", "IRSTDDataset", "Sample", "detect_layout"]
+
+IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
+"""Image file extensions looked for, in order of preference when a stem has several."""
+
+LAYOUTS: tuple[str, ...] = ("sirst", "common", "plain")
+
+Layout = Literal["auto", "sirst", "common", "plain"]
+Sample = dict[str, "torch.Tensor | str"]
+"""An item: ``image`` ``(3, S, S)`` float32, ``mask`` ``(1, S, S)`` float32 of 0 and 1
+(absent for the plain layout), ``stem`` str."""
+
+_SIRST_SUFFIX = "_pixels0"
+
+
+def detect_layout(root: str | Path) -> str:
+    """The layout of a dataset folder (see the module docstring).
+
+    Args:
+        root: the dataset folder.
+
+    Returns:
+        ``"sirst"``, ``"common"`` or ``"plain"``.
+
+    Raises:
+        FileNotFoundError: ``root`` is not a folder.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"dataset folder not found: {root}")
+    masks = root / "masks"
+    if not (root / "images").is_dir() or not masks.is_dir():
+        return "plain"
+    if any(p.stem.endswith(_SIRST_SUFFIX) for p in _image_files(masks)):
+        return "sirst"
+    return "common"
+
+
+class IRSTDDataset(Dataset):
+    """Images and masks of an IRSTD dataset folder, resized and optionally augmented.
+
+    Everything that can be checked cheaply is checked here, before any training starts: the
+    folder and layout, the split (non-empty, every entry has an image) and that every image
+    has a mask. :meth:`verify` also decodes every file. Errors name the file.
+
+    An image and its mask must have the same size, or the mask must be the same picture at
+    another scale (aspect ratios agree to a pixel; SIRST's ``Misc_111`` has a 592x400 mask
+    for a 325x220 image): such a mask is resized to the output size with nearest-neighbour
+    sampling. Any other mismatch is an error.
+
+    Augmentation is seeded per sample by ``(seed, epoch, index)`` (see :meth:`set_epoch`), so
+    a sample looks the same whatever the number of DataLoader workers.
+
+    Args:
+        root: the dataset folder.
+        split: a split name or file (see :func:`gglnet.data.splits.resolve_split`), a list of
+            stems, or ``None`` for every image in the folder.
+        size: side of the square the image and mask are resized to (512 for SIRST, 256 for
+            NUDT-SIRST); ``None`` keeps each image's own size.
+        augment: an :class:`Augment` policy, ``True`` for the recipe's, or ``False``/``None``.
+        seed: seeds the augmentation.
+        layout: ``"auto"`` or one of :data:`LAYOUTS`.
+
+    Raises:
+        FileNotFoundError: no folder, no split file, an entry without an image, or an image
+            without its mask.
+        ValueError: an empty split, unknown layout, bad ``size``, or augmentation without masks.
+
+    Example:
+        >>> data = IRSTDDataset("datasets/sirst", split="idx_320/test", size=512)  # doctest: +SKIP
+        >>> item = data[0]; item["image"].shape, item["mask"].shape, item["stem"]  # doctest: +SKIP
+        (torch.Size([3, 512, 512]), torch.Size([1, 512, 512]), 'Misc_372')
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        split: str | Path | Sequence[str] | None = None,
+        size: int | None = 512,
+        augment: Augment | bool | None = None,
+        seed: int = 0,
+        layout: Layout = "auto",
+    ) -> None:
+        if size is not None and (not isinstance(size, int) or size < 1):
+            raise ValueError(f"size must be a positive integer or None, got {size!r}")
+        if layout != "auto" and layout not in LAYOUTS:
+            raise ValueError(f"layout must be 'auto' or one of {LAYOUTS}, got {layout!r}")
+        self.root = Path(root)
+        self.layout = detect_layout(self.root) if layout == "auto" else layout
+        self.size = size
+        self.augment = Augment() if augment is True else (augment or None)
+        self.seed = seed
+        self.epoch = 0
+        images_dir = self.root / "images"
+        self.image_dir = images_dir if images_dir.is_dir() else self.root
+        images = _index(self.image_dir)
+        if not images:
+            raise FileNotFoundError(
+                f"no images ({', '.join(IMAGE_EXTENSIONS)}) found in {self.image_dir}"
+            )
+        self.split_file: Path | None = None
+        self.source = "all images"
+        if split is None:
+            stems = sorted(images)
+        elif isinstance(split, (str, Path)):
+            self.split_file = resolve_split(self.root, split)
+            stems = [_strip_extension(entry) for entry in read_split(self.split_file)]
+            self.source = f"split file {self.split_file}"
+        else:
+            stems = [str(stem) for stem in split]
+            if not stems:
+                raise ValueError("the list of stems is empty")
+            self.source = "the list of stems"
+        missing = [stem for stem in stems if stem not in images]
+        if missing:
+            more = f"; {len(missing) - 1} more entries have no image" if len(missing) > 1 else ""
+            raise FileNotFoundError(
+                f"{self.source} lists {missing[0]!r} but there is no image "
+                f"{self.image_dir / missing[0]}.png (or {', '.join(IMAGE_EXTENSIONS[1:])}){more}"
+            )
+        self.stems = stems
+        self.image_paths = [images[stem] for stem in stems]
+        self.mask_paths: list[Path] | None = None
+        if self.layout != "plain":
+            self.mask_paths = self._find_masks()
+        elif self.augment is not None:
+            raise ValueError(f"{self.root} has no masks (plain layout): augmentation needs masks")
+
+    @property
+    def has_masks(self) -> bool:
+        """Whether items carry a ``mask`` (every layout but ``"plain"``)."""
+        return self.mask_paths is not None
+
+    def __len__(self) -> int:
+        return len(self.stems)
+
+    def __repr__(self) -> str:
+        return (
+            f"IRSTDDataset(root={str(self.root)!r}, layout={self.layout!r}, split={self.source!r}, "
+            f"n={len(self)}, size={self.size}, augment={self.augment is not None})"
+        )
+
+    def set_epoch(self, epoch: int) -> None:
+        """Select the augmentation of an epoch (call before iterating a DataLoader)."""
+        self.epoch = int(epoch)
+
+    def load(self, index: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Read one image and its mask as stored, without resizing or augmentation.
+
+        Args:
+            index: item index.
+
+        Returns:
+            ``(image, mask)``: the image as :func:`~gglnet.data.image.read_image` returns it,
+            the mask ``(h, w)`` uint8 of 0 and 1 or ``None`` for the plain layout. ``(h, w)``
+            differs from the image's only for a rescaled mask (see the class docstring).
+
+        Raises:
+            ValueError: an unreadable file, or a mask that does not fit its image.
+        """
+        image = read_image(self.image_paths[index])
+        if self.mask_paths is None:
+            return image, None
+        mask = read_mask(self.mask_paths[index])
+        if mask.shape != image.shape[:2]:
+            _check_rescaled(self.image_paths[index], image.shape[:2], self.mask_paths[index], mask)
+        return image, mask
+
+    def __getitem__(self, index: int) -> Sample:
+        image, mask = self.load(index)
+        height, width = image.shape[:2]
+        if self.size is not None:
+            height = width = self.size
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+        if mask is not None and mask.shape != (height, width):
+            # INTER_NEAREST_EXACT samples like PIL's NEAREST, which the released code uses.
+            mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST_EXACT)
+        pixels = image.astype(np.float32) / np.float32(np.iinfo(image.dtype).max)
+        if self.augment is not None and mask is not None:
+            rng = np.random.default_rng((self.seed, self.epoch, index))
+            pixels, mask = self.augment(pixels, mask, rng)
+        item: Sample = {"image": image_to_tensor(pixels), "stem": self.stems[index]}
+        if mask is not None:
+            item["mask"] = torch.from_numpy(mask[None].astype(np.float32))
+        return item
+
+    def verify(self, progress: bool = False) -> None:
+        """Decode every image and mask once and check that they fit together.
+
+        Args:
+            progress: show a progress bar.
+
+        Raises:
+            ValueError: the first unreadable file or misfitting mask, by name.
+        """
+        rescaled = []
+        for index in tqdm(range(len(self)), desc="checking data", disable=not progress):
+            image, mask = self.load(index)
+            if mask is not None and mask.shape != image.shape[:2]:
+                rescaled.append(self.stems[index])
+        if rescaled:
+            warnings.warn(
+                f"{len(rescaled)} mask(s) in {self.root} are stored at another scale than their "
+                f"image and are resized to it: {', '.join(rescaled[:5])}",
+                stacklevel=2,
+            )
+
+    def _find_masks(self) -> list[Path]:
+        mask_dir = self.root / "masks"
+        suffix = _SIRST_SUFFIX if self.layout == "sirst" else ""
+        if not mask_dir.is_dir():
+            raise FileNotFoundError(f"no masks folder {mask_dir} (layout {self.layout!r})")
+        masks = _index(mask_dir)
+        paths = []
+        for stem, image_path in zip(self.stems, self.image_paths, strict=True):
+            path = masks.get(stem + suffix)
+            if path is None:
+                raise FileNotFoundError(
+                    f"missing mask for image {image_path}: expected {mask_dir / stem}{suffix}.png"
+                )
+            paths.append(path)
+        return paths
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()]
+
+
+def _index(folder: Path) -> dict[str, Path]:
+    """stem → file, preferring extensions in the order of IMAGE_EXTENSIONS."""
+    index: dict[str, Path] = {}
+    rank = {ext: i for i, ext in enumerate(IMAGE_EXTENSIONS)}
+    for path in sorted(_image_files(folder), key=lambda p: rank[p.suffix.lower()]):
+        index.setdefault(path.stem, path)
+    return index
+
+
+def _strip_extension(entry: str) -> str:
+    path = Path(entry)
+    return path.stem if path.suffix.lower() in IMAGE_EXTENSIONS else entry
+
+
+def _check_rescaled(
+    image_path: Path, image_size: tuple[int, int], mask_path: Path, mask: np.ndarray
+) -> None:
+    """Accept a mask that is the image at another scale (to a pixel); reject anything else."""
+    height, width = image_size
+    mask_height, mask_width = mask.shape
+    if abs(mask_width * height / mask_height - width) > 1 or (
+        abs(mask_height * width / mask_width - height) > 1
+    ):
+        raise ValueError(
+            f"image/mask size mismatch: {image_path} is {width}x{height} but its mask "
+            f"{mask_path} is {mask_width}x{mask_height} (W x H)"
+        )

@@ -1,0 +1,75 @@
+"""``gglnet evaluate``: the paper's metrics from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gglnet
+from gglnet.cli import main
+from gglnet.data import write_synthetic_dataset
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("model") / "best"
+    gglnet.create_model("gglnet", widths=(8, 16)).save_pretrained(folder)
+    return folder
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "--roc" in text and "NUDT-SIRST 256" in text
+
+
+def test_table_and_json(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", n=6, size=32)
+    common = ["evaluate", "--model", str(model_dir), "--data", str(root), "--split", "test",
+              "--size", "32", "--quiet"]  # fmt: skip
+    assert main(common) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].endswith("on data test at 32x32")
+    assert table[1].split() == ["IoU", "nIoU", "Pd", "Fa(x1e-6)", "images"]
+    assert table[2].split()[-1] == "2"
+
+    assert main([*common, "--json", "--roc", "11", "--label", "best"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dataset"] == "data" and report["split"] == "test" and report["size"] == 32
+    assert report["label"] == "best" and report["n_images"] == 2 and report["threshold"] == 0.5
+    assert {"iou", "niou", "pd", "fa", "auc_pd_fa", "auc_pd_tau", "auc_fa_tau"} <= set(report)
+
+
+def test_native_size_and_synthetic(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["evaluate", "--model", str(model_dir), "--data", "synthetic", "--split", "val",
+            "--size", "32", "--synthetic-scenes", "2", "--json", "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["n_images"] == 2
+    assert main([*args[:-4], "--size", "none", "--json", "--quiet"]) == 1
+    assert "needs a --size" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--data", "synthetic", "--split", "holdout"], "must be one of"),
+        (["--data", "/nonexistent/data", "--split", "test"], "dataset folder not found"),
+    ],
+)
+def test_errors(
+    model_dir: Path, capsys: pytest.CaptureFixture[str], args: list, message: str
+) -> None:
+    assert main(["evaluate", "--model", str(model_dir), *args]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_bad_size_is_a_usage_error(model_dir: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--model", str(model_dir), "--data", "x", "--split", "t", "--size", "-3"])
+    assert exit_info.value.code == 2

@@ -1,0 +1,227 @@
+"""gglnet.data.dataset: IRSTDDataset layouts, items, bad-data errors and the real datasets."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import shared_path
+
+from gglnet.data import IRSTDDataset, detect_layout, write_split
+
+H, W = 20, 24
+
+
+def _write_dataset(
+    root: Path, stems: tuple[str, ...] = ("a", "b", "c"), mask_suffix: str = ""
+) -> Path:
+    """A tiny dataset: grey images with one bright 3x3 target each, 0/255 masks."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    for i, stem in enumerate(stems):
+        image = np.full((H, W), 40 + i, np.uint8)
+        mask = np.zeros((H, W), np.uint8)
+        image[5:8, 6 + i : 9 + i] = 200
+        mask[5:8, 6 + i : 9 + i] = 255
+        cv2.imwrite(str(root / "images" / f"{stem}.png"), image)
+        cv2.imwrite(str(root / "masks" / f"{stem}{mask_suffix}.png"), mask)
+    write_split(root / "trainval.txt", stems[:2])
+    write_split(root / "test.txt", stems[2:])
+    return root
+
+
+@pytest.mark.parametrize(("suffix", "layout"), [("", "common"), ("_pixels0", "sirst")])
+def test_layouts_load_items(tmp_path: Path, suffix: str, layout: str) -> None:
+    root = _write_dataset(tmp_path / "d", mask_suffix=suffix)
+    if layout == "sirst":
+        (root / "masks" / "a.xml").write_text("<annotation/>")  # SIRST's boxes are ignored
+    data = IRSTDDataset(root, "trainval", size=32)
+    assert data.layout == layout == detect_layout(root)
+    assert len(data) == 2 and data.stems == ["a", "b"]
+    item = data[1]
+    assert item["stem"] == "b"
+    assert item["image"].shape == (3, 32, 32) and item["image"].dtype == torch.float32
+    assert item["mask"].shape == (1, 32, 32) and item["mask"].dtype == torch.float32
+    assert set(item["mask"].unique().tolist()) == {0.0, 1.0}
+    assert torch.equal(item["image"][0], item["image"][2])  # grey repeated to 3 channels
+
+
+def test_native_size_keeps_pixels(tmp_path: Path) -> None:
+    data = IRSTDDataset(_write_dataset(tmp_path / "d"), None, size=None)
+    item = data[0]
+    assert data.stems == ["a", "b", "c"]
+    assert item["image"].shape == (3, H, W)
+    assert item["image"][0, 0, 0] == pytest.approx(40 / 255)
+    assert item["mask"][0, 5:8, 6:9].sum() == 9 and item["mask"].sum() == 9
+
+
+def test_plain_folder_has_no_masks(tmp_path: Path) -> None:
+    cv2.imwrite(str(tmp_path / "x.png"), np.zeros((16, 16, 3), np.uint8))
+    cv2.imwrite(str(tmp_path / "y.bmp"), np.zeros((16, 16), np.uint8))
+    (tmp_path / "notes.txt").write_text("not an image")
+    data = IRSTDDataset(tmp_path, size=None)
+    assert data.layout == "plain" and not data.has_masks
+    assert data.stems == ["x", "y"]
+    assert set(data[0]) == {"image", "stem"}
+    with pytest.raises(ValueError, match="augmentation needs masks"):
+        IRSTDDataset(tmp_path, augment=True)
+
+
+def test_split_entries_with_extension_and_explicit_stems(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d")
+    write_split(root / "ext.txt", ["a.png", "c"])
+    assert IRSTDDataset(root, "ext").stems == ["a", "c"]
+    assert IRSTDDataset(root, ["c", "a"]).stems == ["c", "a"]
+
+
+def test_16bit_rgb_and_palette_images(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d")
+    cv2.imwrite(str(root / "images" / "a.png"), np.full((H, W), 65535 // 4, np.uint16))
+    rgb = np.zeros((H, W, 3), np.uint8)
+    rgb[..., 2] = 255  # red in OpenCV's BGR order
+    cv2.imwrite(str(root / "images" / "b.png"), rgb)
+    cv2.imwrite(
+        str(root / "images" / "c.png"), np.full((H, W), 255, np.uint8), [cv2.IMWRITE_PNG_BILEVEL, 1]
+    )
+    data = IRSTDDataset(root, size=None)
+    assert data[0]["image"].max().item() == pytest.approx((65535 // 4) / 65535)
+    assert data[1]["image"][:, 0, 0].tolist() == [1.0, 0.0, 0.0]
+    assert data[2]["image"].min().item() == 1.0
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [((0, 1), 1), ((0, 255), 1), ((0, 127), 0), ((0, 128), 1)],
+)
+def test_mask_binarisation(tmp_path: Path, values: tuple[int, int], expected: int) -> None:
+    root = _write_dataset(tmp_path / "d")
+    mask = np.full((H, W), values[0], np.uint8)
+    mask[0, 0] = values[1]
+    cv2.imwrite(str(root / "masks" / "a.png"), mask)
+    assert IRSTDDataset(root, ["a"], size=None)[0]["mask"][0, 0, 0].item() == expected
+
+
+def test_rescaled_mask_is_accepted_with_a_warning(tmp_path: Path) -> None:
+    """Like SIRST's Misc_111: the mask is the same picture at about twice the size."""
+    root = _write_dataset(tmp_path / "d")
+    mask = np.zeros((H * 2 - 1, W * 2), np.uint8)
+    mask[10:16, 12:18] = 255
+    cv2.imwrite(str(root / "masks" / "a.png"), mask)
+    data = IRSTDDataset(root, ["a"], size=None)
+    with pytest.warns(UserWarning, match="another scale.*: a"):
+        data.verify()
+    assert data[0]["mask"].shape == (1, H, W)
+    assert data[0]["mask"].sum() == 9
+
+
+def test_augmentation_depends_on_seed_epoch_and_index_only(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d", stems=tuple("abcdefgh"))
+    data = IRSTDDataset(root, size=32, augment=True, seed=3)
+    again = IRSTDDataset(root, size=32, augment=True, seed=3)
+    first = [data[i]["image"] for i in range(8)]
+    assert all(torch.equal(a, again[i]["image"]) for i, a in enumerate(first))
+    data.set_epoch(1)
+    assert any(not torch.equal(a, data[i]["image"]) for i, a in enumerate(first))
+    for i in range(8):
+        mask = data[i]["mask"]
+        assert set(mask.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_bad_data_missing_mask(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d")
+    (root / "masks" / "b.png").unlink()
+    with pytest.raises(FileNotFoundError, match=r"missing mask for image .*b\.png.*masks/b\.png"):
+        IRSTDDataset(root, "trainval")
+
+
+def test_bad_data_size_mismatch(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d")
+    cv2.imwrite(str(root / "masks" / "a.png"), np.zeros((H, W + 5), np.uint8))
+    data = IRSTDDataset(root, "trainval")
+    with pytest.raises(
+        ValueError, match=r"size mismatch: .*images/a\.png is 24x20.*masks/a\.png is 29x20"
+    ):
+        data.verify()
+    with pytest.raises(ValueError, match=r"masks/a\.png"):
+        data[0]
+
+
+@pytest.mark.parametrize("folder", ["images", "masks"])
+def test_bad_data_corrupt_file(tmp_path: Path, folder: str) -> None:
+    root = _write_dataset(tmp_path / "d")
+    (root / folder / "b.png").write_bytes(b"\x89PNG not really an image")
+    data = IRSTDDataset(root, "trainval")
+    with pytest.raises(ValueError, match=rf"cannot decode image .*{folder}/b\.png"):
+        data.verify()
+
+
+def test_bad_data_empty_split(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d")
+    (root / "empty.txt").write_text("\n\n")
+    with pytest.raises(ValueError, match=r"split file .*empty\.txt is empty"):
+        IRSTDDataset(root, "empty")
+
+
+def test_bad_data_split_entry_without_image(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d")
+    write_split(root / "typo.txt", ["a", "zz"])
+    with pytest.raises(
+        FileNotFoundError, match=r"typo\.txt lists 'zz' but there is no image .*images/zz\.png"
+    ):
+        IRSTDDataset(root, "typo")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"size": 0}, ValueError, "size must be a positive integer"),
+        ({"layout": "voc"}, ValueError, "layout must be"),
+        ({"split": []}, ValueError, "list of stems is empty"),
+    ],
+)
+def test_bad_arguments(tmp_path: Path, kwargs: dict, error: type, message: str) -> None:
+    root = _write_dataset(tmp_path / "d")
+    with pytest.raises(error, match=message):
+        IRSTDDataset(root, **kwargs)
+
+
+def test_missing_folder_or_no_images(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="dataset folder not found"):
+        IRSTDDataset(tmp_path / "nothing")
+    (tmp_path / "images").mkdir()
+    with pytest.raises(FileNotFoundError, match="no images"):
+        IRSTDDataset(tmp_path)
+
+
+def test_real_sirst() -> None:
+    root = shared_path("datasets", "sirst")
+    assert len(IRSTDDataset(root, size=None)) == 427
+    test = IRSTDDataset(root, "idx_320/test", size=512)
+    trainval = IRSTDDataset(root, "idx_320/trainval", size=512)
+    assert (len(test), len(trainval)) == (96, 224)
+    assert test.layout == "sirst" and not set(test.stems) & set(trainval.stems)
+    for index in (0, test.stems.index("Misc_111")):  # Misc_111's mask is stored larger
+        item = test[index]
+        assert item["image"].shape == (3, 512, 512) and item["mask"].shape == (1, 512, 512)
+        assert set(item["mask"].unique().tolist()) == {0.0, 1.0}
+
+
+def test_real_nudt_sirst() -> None:
+    root = shared_path("datasets", "nudt-sirst")
+    train = IRSTDDataset(root, "idx_50_50/train", size=256)
+    test = IRSTDDataset(root, "idx_50_50/test", size=256)
+    assert (len(train), len(test)) == (663, 664) and train.layout == "common"
+    assert (
+        len(IRSTDDataset(root, "nudt-sirst_70_30/trainval")),
+        len(IRSTDDataset(root, "nudt-sirst_70_30/test")),
+    ) == (929, 398)
+    item = test[0]
+    assert item["image"].shape == (3, 256, 256)
+    assert set(item["mask"].unique().tolist()) == {0.0, 1.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        IRSTDDataset(root, ["000001", "000002"]).verify()

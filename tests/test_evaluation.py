@@ -1,0 +1,118 @@
+"""gglnet.evaluation: running a model over a dataset with the paper's metrics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import gglnet
+from gglnet.data import IRSTDDataset, SyntheticDataset, write_split
+from gglnet.evaluation import evaluate, format_metrics
+from gglnet.metrics import IRSTDMetrics
+
+
+class _Oracle(nn.Module):
+    """Predicts the target wherever the image's first channel is above 0.5 (sizes: any
+    multiple of 16, like GGL-Net, so native-size evaluation must pad)."""
+
+    def __init__(self, shift: int = 0) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(20.0))
+        self.shift = shift
+        self.config = gglnet.GGLNetConfig()
+        self.sizes: list[tuple[int, int]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.sizes.append(tuple(x.shape[-2:]))
+        assert x.shape[-1] % 16 == 0 and x.shape[-2] % 16 == 0
+        return torch.roll((x[:, :1] - 0.5) * self.scale, self.shift, dims=-1)
+
+
+def _target_images(root: Path, sizes: list[tuple[int, int]]) -> Path:
+    """Images whose bright pixels are exactly the mask's (so the oracle is perfect)."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    for i, (h, w) in enumerate(sizes):
+        mask = np.zeros((h, w), np.uint8)
+        mask[3:6, 4 + i : 7 + i] = 255
+        cv2.imwrite(str(root / "images" / f"{i}.png"), mask)
+        cv2.imwrite(str(root / "masks" / f"{i}.png"), mask)
+    write_split(root / "test.txt", [str(i) for i in range(len(sizes))])
+    return root
+
+
+def test_perfect_model_scores_perfectly(tmp_path: Path) -> None:
+    root = _target_images(tmp_path / "d", [(32, 32)] * 3)
+    metrics = evaluate(_Oracle(), IRSTDDataset(root, "test", size=32), batch_size=2, progress=False)
+    assert metrics["iou"] == pytest.approx(1.0) and metrics["niou"] == pytest.approx(1.0)
+    assert (metrics["pd"], metrics["fa"]) == (1.0, 0.0)
+    assert (metrics["n_images"], metrics["n_targets"], metrics["threshold"]) == (3, 3, 0.5)
+
+
+def test_matches_irstd_metrics_on_the_same_predictions() -> None:
+    model = gglnet.create_model("gglnet", widths=(8, 16)).train()
+    data = SyntheticDataset(3, size=32, seed=1)
+    metrics = evaluate(model, data, batch_size=3, progress=False)
+    assert model.training  # mode restored
+    reference = IRSTDMetrics()
+    with torch.inference_mode():
+        batch = [data[i] for i in range(3)]
+        images = torch.stack([item["image"] for item in batch])
+        prob = torch.sigmoid(model.eval()(images))
+    reference.update(prob, torch.stack([item["mask"] for item in batch]))
+    assert metrics == {**reference.compute(), "threshold": 0.5}
+
+
+def test_native_size_pads_and_crops(tmp_path: Path) -> None:
+    root = _target_images(tmp_path / "d", [(20, 30), (33, 17)])
+    model = _Oracle()
+    metrics = evaluate(model, IRSTDDataset(root, "test", size=None), progress=False)
+    assert model.sizes == [(32, 32), (48, 32)]
+    assert metrics["n_pixels"] == 20 * 30 + 33 * 17
+    assert metrics["iou"] == pytest.approx(1.0) and metrics["fa"] == 0.0
+
+
+def test_roc_aucs_added(tmp_path: Path) -> None:
+    root = _target_images(tmp_path / "d", [(32, 32)] * 2)
+    metrics = evaluate(
+        _Oracle(shift=8), IRSTDDataset(root, "test", size=32), roc_thresholds=11, progress=False
+    )
+    assert metrics["pd"] == 0.0 and metrics["fa"] > 0
+    assert {"auc_pd_fa", "auc_pd_tau", "auc_fa_tau"} <= set(metrics)
+    assert metrics["auc_pd_tau"] == pytest.approx(0.0) and metrics["auc_fa_tau"] > 0
+
+
+def test_errors(tmp_path: Path) -> None:
+    cv2.imwrite(str(tmp_path / "x.png"), np.zeros((16, 16), np.uint8))
+    with pytest.raises(ValueError, match="needs masks"):
+        evaluate(_Oracle(), IRSTDDataset(tmp_path, size=16), progress=False)
+    with pytest.raises(ValueError, match="empty dataset"):
+        evaluate(_Oracle(), [], progress=False)
+
+
+def test_format_metrics_like_the_paper() -> None:
+    text = format_metrics(
+        {"iou": 0.8142, "niou": 0.7858, "pd": math.nan, "fa": 4.44e-6, "n_images": 96}, "title"
+    )
+    lines = text.splitlines()
+    assert lines[0] == "title" and lines[1].split() == ["IoU", "nIoU", "Pd", "Fa(x1e-6)", "images"]
+    assert lines[2].split() == ["0.8142", "0.7858", "nan", "4.44", "96"]
+    roc = format_metrics(
+        {
+            "iou": 1,
+            "niou": 1,
+            "pd": 1,
+            "fa": 0,
+            "n_images": 1,
+            "auc_pd_fa": 0.5,
+            "auc_pd_tau": 0.25,
+            "auc_fa_tau": 1e-3,
+        }
+    )
+    assert roc.splitlines()[-1].startswith("3D-ROC AUC: (Pd, Fa) 0.500000")

@@ -1,0 +1,52 @@
+"""gglnet.training.config: TrainConfig defaults, validation and resume compatibility."""
+
+from __future__ import annotations
+
+import pytest
+
+from gglnet.training import TrainConfig
+
+
+def test_defaults_are_the_papers_recipe() -> None:
+    config = TrainConfig("runs/x")
+    assert (config.lr, config.batch_size, config.epochs, config.size) == (1e-4, 4, 500, 512)
+    assert config.model == "gglnet" and config.augment and config.amp is None
+    assert config.val_fraction == 0.1 and config.eval_interval == 1
+
+
+def test_round_trip_normalises_model_options() -> None:
+    config = TrainConfig("runs/x", model_options={"widths": (8, 16)})
+    assert config.model_options == {"widths": [8, 16]}
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(TypeError, match=r"unknown TrainConfig option\(s\) \['lr_max'\]"):
+        TrainConfig.from_dict({**config.to_dict(), "lr_max": 1})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"size": 2.5}, "size must be a positive integer"),
+        ({"batch_size": True}, "batch_size must be a positive integer"),
+        ({"val_fraction": 1.0}, "val_fraction"),
+        ({"lr": -1.0}, "lr must be"),
+        ({"time_budget": 0}, "time_budget"),
+        ({"workers": -1}, "workers"),
+        ({"resume": True, "overwrite": True}, "exclude each other"),
+        ({"split": "idx_320"}, "splits do not apply"),
+        ({"model_options": {"widths": {1, 2}}}, "not JSON serializable"),
+    ],
+)
+def test_bad_options(overrides: dict, message: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        TrainConfig("runs/x", **overrides)
+
+
+def test_differences_ignore_what_may_change_on_resume() -> None:
+    saved = TrainConfig("runs/x", epochs=10, data="synthetic")
+    later = TrainConfig("elsewhere", epochs=20, workers=3, time_budget=9, resume=True, quiet=True)
+    assert later.differences(saved) == {}
+    assert TrainConfig("runs/x", lr=1e-3, seed=2).differences(saved) == {
+        "lr": (1e-4, 1e-3),
+        "seed": (0, 2),
+    }
