@@ -8,6 +8,7 @@ Example:
 
 from gglnet import blocks, losses, metrics
 from gglnet.gradient import GradientMagnitude, gradient_magnitude
+from gglnet.inference import Predictor, optimize_for_inference
 from gglnet.models import (
     GGLNet,
     GGLNetConfig,
@@ -24,6 +25,7 @@ __all__ = [
     "GGLNet",
     "GGLNetConfig",
     "GradientMagnitude",
+    "Predictor",
     "PretrainedCfg",
     "__version__",
     "blocks",
@@ -35,6 +37,7 @@ __all__ = [
     "load_model",
     "losses",
     "metrics",
+    "optimize_for_inference",
 ]
 
 # Every registered name becomes a timm model once timm is imported (timm itself is not imported

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from gglnet.inference.padding import pad_to_multiple
 from gglnet.metrics import IRSTDMetrics, roc
 
 __all__ = ["evaluate", "format_metrics"]
@@ -33,9 +33,10 @@ def evaluate(
 
     Items must be dicts with ``image`` ``(3, H, W)`` and ``mask`` ``(1, H, W)``, as
     :class:`~gglnet.data.IRSTDDataset` and :class:`~gglnet.data.SyntheticDataset` give. A
-    dataset at native size (``size=None``) is evaluated one image at a time, each padded at
-    the bottom and right by edge replication to a multiple of the model's size divisor and
-    its prediction cropped back, so metrics count exactly the image's own pixels.
+    dataset at native size (``size=None``) is evaluated one image at a time, each zero-padded
+    at the bottom and right to a multiple of the model's size divisor (as
+    :class:`gglnet.Predictor` pads) and its prediction cropped back, so metrics count exactly
+    the image's own pixels.
 
     Args:
         model: returns logits ``(B, 1, H, W)``; evaluated in eval mode, its mode restored.
@@ -144,9 +145,6 @@ def format_metrics(metrics: dict[str, Any], title: str = "") -> str:
 
 
 def _forward_padded(model: nn.Module, image: torch.Tensor, divisor: int) -> torch.Tensor:
-    """Logits of an image of any size: pad bottom/right by edge replication, crop back."""
+    """Logits of an image of any size, padded as :class:`gglnet.Predictor` pads, cropped back."""
     height, width = image.shape[-2:]
-    pad_h, pad_w = -height % divisor, -width % divisor
-    if pad_h or pad_w:
-        image = F.pad(image, (0, pad_w, 0, pad_h), mode="replicate")
-    return model(image)[..., :height, :width]
+    return model(pad_to_multiple(image, divisor))[..., :height, :width]

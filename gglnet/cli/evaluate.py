@@ -25,8 +25,8 @@ examples:
   gglnet evaluate --model runs/smoke/best --data synthetic --split test --size 64
 
 Images are resized to SIZE x SIZE (SIRST 512, the default; NUDT-SIRST 256), as the paper
-measures. --size none evaluates each image at its own size (padded to a multiple of 16 by
-edge replication, prediction cropped back). Fa is printed x1e-6 as in the paper's tables and
+measures. --size none evaluates each image at its own size (zero-padded to a multiple of 16
+as gglnet predict does, prediction cropped back). Fa is printed x1e-6 as in the paper's tables and
 given as a fraction in --json. --data synthetic evaluates generated scenes: --split train,
 val or test selects the fixed scene set (see docs/data.md).
 """
