@@ -7,7 +7,6 @@ card are the measured ones.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from gglnet.hub.serialization import read_json_object
 from gglnet.models.config import GGLNetConfig
 
 __all__ = ["CARD_TAGS", "Evaluation", "model_card", "read_evaluation"]
@@ -79,12 +79,7 @@ def read_evaluation(path: str | Path) -> Evaluation:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"evaluation file not found: {path}")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold a JSON object, got {type(data).__name__}")
+    data = read_json_object(path)
     missing = [key for key, _, _ in _METRICS if key not in data]
     if "split" not in data:
         missing.append("split")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import torch
 from huggingface_hub import constants, hf_hub_download, save_torch_state_dict
@@ -70,13 +71,22 @@ def read_config(folder: str | Path) -> GGLNetConfig:
     path = Path(folder) / CONFIG_NAME
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: a gglnet weight folder holds {CONFIG_NAME}")
+    return GGLNetConfig.from_dict(read_json_object(path))
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``.
+
+    Raises:
+        ValueError: the file is not JSON or holds something other than an object (file named).
+    """
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON: {error}") from error
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold a JSON object, got {type(data).__name__}")
-    return GGLNetConfig.from_dict(data)
+    return data
 
 
 def weight_files(folder: str | Path, filename: str | None = None) -> list[str]:
