@@ -101,10 +101,8 @@ def test_card_round_trips_through_model_card(tmp_path: Path) -> None:
     assert values[("best", "fa")] == 4.44e-6
     assert values[("best", "auc_pd_fa")] == 0.91
     result = data.eval_results[0]
-    assert (result.dataset_split, result.dataset_args) == (
-        "idx_320/test",
-        {"input_size": [512, 512], "n_images": 96},
-    )
+    assert (result.dataset_split, result.metric_name) == ("idx_320/test", "IoU (best, 512x512)")
+    assert result.metric_args == {"input_size": [512, 512], "n_images": 96, "threshold": 0.5}
     body = loaded.text
     for text in (
         "gglnet train --data sirst --epochs 500",
@@ -118,6 +116,20 @@ def test_card_round_trips_through_model_card(tmp_path: Path) -> None:
         "| gsm_fusion | `res` |",
     ):
         assert text in body, text
+
+
+def test_card_keeps_sizes_of_one_split_apart(tmp_path: Path) -> None:
+    big = read_evaluation(write_json(tmp_path / "a.json", {**BEST, "size": 512}))
+    small = read_evaluation(write_json(tmp_path / "b.json", {**BEST, "size": 256, "iou": 0.7}))
+    card = model_card("gglnet_sirst", GGLNetConfig(), [big, small])
+    card.save(tmp_path / "README.md")
+    results = ModelCard.load(tmp_path / "README.md").data.eval_results
+    sizes = {
+        tuple(r.metric_args["input_size"]): r.metric_value
+        for r in results
+        if r.metric_type == "iou"
+    }
+    assert sizes == {(512, 512): BEST["iou"], (256, 256): 0.7}
 
 
 def test_card_without_results_or_registration() -> None:

@@ -54,3 +54,14 @@ def test_scores_are_written_and_boxes_clip_at_the_border() -> None:
     assert np.all(without[0, : BOX_MARGIN + 1] == BOX_COLOR)
     assert not np.all(without[0, BOX_MARGIN + 1 :] == BOX_COLOR, axis=-1).any()
     assert (with_score != without).any()
+
+
+def test_score_of_a_target_at_the_right_edge_stays_in_the_frame() -> None:
+    image = np.zeros((40, 60), np.uint8)
+    target = Component(centroid=(20.0, 58.5), bbox=(57, 19, 60, 22), area=9, peak_score=1.0)
+    with_score = draw_detections(image, [target])
+    without = draw_detections(image, [target], scores=False)
+    text = np.any(with_score != without, axis=2)
+    columns = np.flatnonzero(text.any(axis=0))
+    # "1.00" is about 20 px wide at the overlay's font size: all of it is drawn, left of the box.
+    assert columns.max() <= 59 and columns.max() - columns.min() >= 15

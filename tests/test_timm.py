@@ -82,6 +82,22 @@ def test_pretrained_loads_the_same_weights_as_gglnet(tmp_path: Path, hub: LocalH
     assert_same_tensors(from_gglnet, from_timm)
 
 
+def test_sharded_weights_load_through_gglnet(tmp_path: Path, hub: LocalHub) -> None:
+    model = random_model()
+    model.save_pretrained(tmp_path / NAME, max_shard_size=2000)
+    commit = hub.commit_folder(REPO, tmp_path / NAME)
+    sha256 = release_sha256(tmp_path / NAME)
+    index = "model.safetensors.index.json"
+    with registered_weights(
+        NAME, model.config, hf_hub_id=REPO, revision=commit, filename=index, sha256=sha256
+    ):
+        register_timm_models([NAME])
+        assert "hf_hub_filename" not in timm_registry.timm_pretrained_cfg(NAME)
+        from_timm = timm.create_model(NAME, pretrained=True)
+        assert f"/{REPO}/resolve/{commit}/{index}" in hub.resolve_requests()
+        assert_same_tensors(model, from_timm)
+
+
 @pytest.mark.slow
 def test_import_gglnet_defers_timm_but_registers_on_import() -> None:
     code = (

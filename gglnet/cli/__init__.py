@@ -13,7 +13,7 @@ import sys
 
 from gglnet import __version__
 
-COMMANDS: tuple[str, ...] = ("train", "evaluate", "predict", "benchmark", "hub")
+COMMANDS: tuple[str, ...] = ("demo", "train", "evaluate", "predict", "benchmark", "hub")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -188,12 +188,18 @@ def model_card(
 
 
 def _eval_results(evaluation: Evaluation) -> list[EvalResult]:
-    dataset_args: dict[str, Any] = {}
+    # huggingface_hub merges results by dataset and split, keeping the first result's dataset
+    # args, so what differs between evaluations of one split (size, images, threshold) goes in
+    # each metric's args and name.
+    metric_args: dict[str, Any] = {}
+    setting = evaluation.label
     if evaluation.size is not None:
-        dataset_args["input_size"] = list(evaluation.size)
+        metric_args["input_size"] = list(evaluation.size)
+        setting += f", {evaluation.size[0]}x{evaluation.size[1]}"
     if evaluation.n_images is not None:
-        dataset_args["n_images"] = evaluation.n_images
-    metric_args = {"threshold": evaluation.threshold} if evaluation.threshold is not None else None
+        metric_args["n_images"] = evaluation.n_images
+    if evaluation.threshold is not None:
+        metric_args["threshold"] = evaluation.threshold
     names = {key: label for key, label, _ in _METRICS}
     return [
         EvalResult(
@@ -201,11 +207,10 @@ def _eval_results(evaluation: Evaluation) -> list[EvalResult]:
             dataset_type=evaluation.dataset,
             dataset_name=evaluation.dataset,
             dataset_split=evaluation.split,
-            dataset_args=dataset_args or None,
             metric_type=key,
-            metric_name=f"{names.get(key, key)} ({evaluation.label})",
+            metric_name=f"{names.get(key, key)} ({setting})",
             metric_config=evaluation.label,
-            metric_args=metric_args,
+            metric_args=metric_args or None,
             metric_value=value,
         )
         for key, value in evaluation.metrics.items()

@@ -2,7 +2,8 @@
 
 After ``import gglnet``, ``timm.create_model("gglnet")`` builds the same :class:`~gglnet.GGLNet`
 as ``gglnet.create_model("gglnet")``, and ``timm.create_model(name, pretrained=True)`` loads a
-registered weight through timm's own Hub path (``hf_hub_id`` + ``hf_hub_filename``).
+registered single-file weight through timm's own Hub path (``hf_hub_id`` +
+``hf_hub_filename``) and sharded weights through gglnet's resolution.
 
 Importing timm takes seconds (it imports torchvision), so ``import gglnet`` does not import it:
 :func:`install` registers the names at once when timm is already imported and otherwise arms an
@@ -40,8 +41,9 @@ def timm_pretrained_cfg(name: str) -> dict[str, Any]:
     """timm's pretrained config for a gglnet name (input size, normalisation, weight source).
 
     Inputs are pixels / 255 (mean 0, std 1). Names with single-file published weights get
-    ``hf_hub_id="ORG/NAME@revision"`` and ``hf_hub_filename="model.safetensors"``; sharded
-    weights are not loadable through timm (use ``gglnet.create_model``).
+    ``hf_hub_id="ORG/NAME@revision"`` and ``hf_hub_filename="model.safetensors"``, which timm
+    downloads itself; sharded weights, which timm cannot read, are loaded by the entrypoint
+    through :func:`gglnet.hub.load_pretrained`.
     """
     entry = get_model_entry(name)
     weights = entry.pretrained_cfg
@@ -78,15 +80,24 @@ def _entrypoint(name: str) -> Callable[..., nn.Module]:
                 f"timm's features_only is not supported by {name}: GGL-Net is a dense predictor; "
                 "use the model's encoder (model.stages) directly"
             )
+        entry = get_model_entry(name)
         pretrained_cfg = kwargs.pop("pretrained_cfg", None) or timm_pretrained_cfg(name)
-        return build_model_with_cfg(
+        # timm's Hub path reads one file; sharded weights load through gglnet's resolution
+        # (weights folders, then huggingface_hub), with the same sha256 checks.
+        sharded = entry.pretrained_cfg is not None and entry.pretrained_cfg.filename != WEIGHTS_NAME
+        model = build_model_with_cfg(
             GGLNet,
             name,
-            pretrained,
+            pretrained and not sharded,
             pretrained_cfg=pretrained_cfg,
-            config=get_model_entry(name).config,
+            config=entry.config,
             **kwargs,
         )
+        if pretrained and sharded:
+            from gglnet.hub.download import load_pretrained
+
+            load_pretrained(model, entry)
+        return model
 
     create.__name__ = create.__qualname__ = name
     create.__module__ = __name__

@@ -15,6 +15,8 @@ BOX_COLOR = (255, 0, 0)
 """RGB colour of the boxes and scores (red)."""
 BOX_MARGIN = 2
 """Pixels between a target and its box, so the box does not hide a small target."""
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_FONT_SCALE = 0.35
 
 
 def to_display_rgb(image: np.ndarray) -> np.ndarray:
@@ -64,15 +66,12 @@ def draw_detections(
         bottom_right = (min(x1 - 1 + BOX_MARGIN, width - 1), min(y1 - 1 + BOX_MARGIN, height - 1))
         cv2.rectangle(canvas, top_left, bottom_right, BOX_COLOR, thickness=1)
         if scores and target.peak_score is not None:
-            origin = (top_left[0], max(top_left[1] - 3, 8))
-            cv2.putText(
-                canvas,
-                f"{target.peak_score:.2f}",
-                origin,
-                cv2.FONT_HERSHEY_SIMPLEX,
-                0.35,
-                BOX_COLOR,
-                1,
-                cv2.LINE_AA,
+            text = f"{target.peak_score:.2f}"
+            (text_width, text_height), _ = cv2.getTextSize(text, _FONT, _FONT_SCALE, 1)
+            # Above the box, kept inside the frame near its right and top edges.
+            origin = (
+                max(min(top_left[0], width - text_width - 1), 0),
+                max(top_left[1] - 3, text_height),
             )
+            cv2.putText(canvas, text, origin, _FONT, _FONT_SCALE, BOX_COLOR, 1, cv2.LINE_AA)
     return canvas
