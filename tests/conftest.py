@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
+from hub_server import LocalHub, serve_hub
+
+from gglnet.hub import download as download_module
 
 SHARED = Path(os.environ.get("GGLNET_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
@@ -31,3 +35,14 @@ def _seed() -> None:
 
 
 requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.fixture
+def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
+    """A Hub on 127.0.0.1 (``HF_ENDPOINT``, private cache), no ``GGLNET_WEIGHTS_DIR`` and an
+    empty checkout ``weights/`` folder, so that named weights can only come from this Hub."""
+    monkeypatch.delenv("GGLNET_WEIGHTS_DIR", raising=False)
+    checkout = tmp_path / "checkout_weights"
+    monkeypatch.setattr(download_module, "checkout_weights_dir", lambda: checkout)
+    with serve_hub(tmp_path, monkeypatch) as served:
+        yield served

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hub_server import LocalHub, random_model, registered_weights, release_sha256, serve_hub
+from hub_server import LocalHub, random_model, registered_weights, release_sha256
 from huggingface_hub import ModelCard
 
 from gglnet.cli import main
@@ -15,13 +14,6 @@ from gglnet.hub import file_sha256
 
 NAME = "gglnet_test_cli"
 REPO = "gglnet-test/cli"
-
-
-@pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    monkeypatch.delenv("GGLNET_WEIGHTS_DIR", raising=False)
-    with serve_hub(tmp_path, monkeypatch) as served:
-        yield served
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from hub_server import (
     random_model,
     registered_weights,
     release_sha256,
-    serve_hub,
 )
 
 import gglnet
@@ -24,16 +22,6 @@ from gglnet.models.registry import get_model_entry
 
 NAME = "gglnet_test_tiny"
 REPO = "gglnet-test/tiny"
-
-
-@pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    """A local Hub, no GGLNET_WEIGHTS_DIR, and an empty checkout weights/ folder."""
-    monkeypatch.delenv("GGLNET_WEIGHTS_DIR", raising=False)
-    checkout = tmp_path / "checkout_weights"
-    monkeypatch.setattr(download_module, "checkout_weights_dir", lambda: checkout)
-    with serve_hub(tmp_path, monkeypatch) as served:
-        yield served
 
 
 @pytest.fixture

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hub_server import LocalHub, random_model, registered_weights, release_sha256, serve_hub
+from hub_server import LocalHub, random_model, registered_weights, release_sha256
 from safetensors.torch import load_file, save_file
 
 from gglnet.hub import file_sha256
 from gglnet.hub.publish import check_release_folder, push_folder
 
 NAME = "gglnet_test_release"
-
-
-@pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    with serve_hub(tmp_path, monkeypatch) as served:
-        yield served
 
 
 @pytest.fixture

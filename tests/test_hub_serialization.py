@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
-from hub_server import TINY, LocalHub, assert_same_tensors, random_model, serve_hub
+from hub_server import TINY, LocalHub, assert_same_tensors, random_model
 from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundError
 from safetensors.torch import load_file, save_file
 
 import gglnet
 from gglnet.hub import download_weights, read_config, read_weights, weight_files
 from gglnet.models.registry import get_model_entry
-
-
-@pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    with serve_hub(tmp_path, monkeypatch) as served:
-        yield served
 
 
 @pytest.mark.parametrize("name", gglnet.list_models())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from hub_server import (
     random_model,
     registered_weights,
     release_sha256,
-    serve_hub,
 )
 
 import gglnet
@@ -24,13 +22,6 @@ from gglnet.hub import register_timm_models, timm_registry
 
 NAME = "gglnet_test_timm"
 REPO = "gglnet-test/timm"
-
-
-@pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    monkeypatch.delenv("GGLNET_WEIGHTS_DIR", raising=False)
-    with serve_hub(tmp_path, monkeypatch) as served:
-        yield served
 
 
 def test_default_model_is_the_paper_model() -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from torch import nn
 
+from gglnet.hub.download import load_pretrained
 from gglnet.hub.serialization import WEIGHTS_NAME
 from gglnet.models.registry import get_model_entry, list_models
 
@@ -94,8 +95,6 @@ def _entrypoint(name: str) -> Callable[..., nn.Module]:
             **kwargs,
         )
         if pretrained and sharded:
-            from gglnet.hub.download import load_pretrained
-
             load_pretrained(model, entry)
         return model
 
