@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from gglnet.cli import main
+from gglnet.cli.train import field_docs
+from gglnet.training import TrainConfig
 from gglnet.training.log import read_records
 
 TINY = ["--data", "synthetic", "--size", "32", "--synthetic-scenes", "4", "--batch-size", "2",
@@ -54,3 +57,50 @@ def test_model_config_json_and_bad_option(
     }
     assert main(["train", *TINY, "--model-option", "widths", "--out", str(tmp_path / "x")]) == 1
     assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_every_config_field_is_an_option_with_its_doc(capsys: pytest.CaptureFixture[str]) -> None:
+    docs = field_docs(TrainConfig)
+    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    assert set(docs) == set(fields), "every TrainConfig field needs a description"
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name in fields:
+        flag = {"out_dir": "--out", "model_options": "--model-option"}.get(
+            name, "--" + name.replace("_", "-")
+        )
+        assert flag in text, name
+        assert " ".join(docs[name].split()[:4]) in text, name
+
+
+def test_options_reach_the_config(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["--epochs", "1", "--schedule", "cosine", "--warmup-epochs", "0.5", "--min-lr", "0",
+            "--bce-weight", "0.5", "--bce-epochs", "none", "--ema-decay", "0.9",
+            "--precision", "fp32", "--channels-last", "--no-augment",
+            "--out", str(out)]  # fmt: skip
+    assert main(["train", *TINY, *args]) == 0
+    config = json.loads((out / "train_config.json").read_text())
+    assert config["schedule"] == "cosine" and config["warmup_epochs"] == 0.5
+    assert config["bce_weight"] == 0.5 and config["bce_epochs"] is None
+    assert config["ema_decay"] == 0.9 and config["precision"] == "fp32"
+    assert config["channels_last"] is True and config["augment"] is False
+    assert (out / "best_ema" / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--size", "big"], "expected int or none, got 'big'"),
+        (["--schedule", "step"], "invalid choice: 'step'"),
+        (["--epochs", "none"], "expected int, got 'none'"),
+    ],
+)
+def test_bad_option_values(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", *TINY, *args, "--out", str(tmp_path / "run")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

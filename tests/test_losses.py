@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gglnet.losses import SoftIoULoss, soft_iou_loss
+from gglnet.losses import SoftIoULoss, soft_iou_bce_loss, soft_iou_loss
 
 
 def test_hand_computed_per_sample_mean() -> None:
@@ -46,3 +46,27 @@ def test_gradient_finite_in_half_precision_inputs() -> None:
 def test_shape_mismatch() -> None:
     with pytest.raises(ValueError, match=r"\(2, 1, 4, 4\) vs \(2, 1, 4, 5\)"):
         soft_iou_loss(torch.zeros(2, 1, 4, 4), torch.zeros(2, 1, 4, 5))
+
+
+def test_soft_iou_bce_is_soft_iou_plus_weighted_bce() -> None:
+    logits = torch.tensor([[[[2.0, -1.0], [0.5, -3.0]]]])
+    target = torch.tensor([[[[1.0, 0.0], [1.0, 0.0]]]])
+    p = torch.sigmoid(logits)
+    soft_iou = 1 - ((p * target).sum() + 1) / ((p + target - p * target).sum() + 1)
+    bce = -(target * p.log() + (1 - target) * (1 - p).log()).mean()
+    assert torch.allclose(soft_iou_bce_loss(logits, target, 0.5), soft_iou + 0.5 * bce)
+    assert torch.equal(soft_iou_bce_loss(logits, target, 0.0), soft_iou_loss(logits, target))
+    with pytest.raises(ValueError, match="bce_weight must be >= 0"):
+        soft_iou_bce_loss(logits, target, -1.0)
+
+
+def test_bce_term_gives_gradient_where_soft_iou_is_flat() -> None:
+    # An empty prediction of a one-pixel target: BCE pulls the target pixel up much harder.
+    logits = torch.full((1, 1, 32, 32), -8.0, requires_grad=True)
+    target = torch.zeros(1, 1, 32, 32)
+    target[0, 0, 16, 16] = 1
+    soft_iou_loss(logits, target).backward()
+    flat = logits.grad[0, 0, 16, 16].abs().item()
+    logits.grad = None
+    soft_iou_bce_loss(logits, target, 1.0).backward()
+    assert logits.grad[0, 0, 16, 16].abs().item() > 5 * flat

@@ -10,8 +10,10 @@ from gglnet.training import TrainConfig
 def test_defaults_are_the_papers_recipe() -> None:
     config = TrainConfig("runs/x")
     assert (config.lr, config.batch_size, config.epochs, config.size) == (1e-4, 4, 500, 512)
-    assert config.model == "gglnet" and config.augment and config.amp is None
+    assert config.model == "gglnet" and config.augment and config.precision == "auto"
     assert config.val_fraction == 0.1 and config.eval_interval == 1
+    assert (config.schedule, config.warmup_epochs, config.bce_weight) == ("constant", 0.0, 0.0)
+    assert (config.crop, config.ema_decay, config.init_from) == (None, None, None)
 
 
 def test_round_trip_normalises_model_options() -> None:
@@ -35,6 +37,17 @@ def test_round_trip_normalises_model_options() -> None:
         ({"resume": True, "overwrite": True}, "exclude each other"),
         ({"split": "idx_320"}, "splits do not apply"),
         ({"model_options": {"widths": {1, 2}}}, "not JSON serializable"),
+        ({"crop": 0}, "crop must be a positive integer"),
+        ({"bce_epochs": 0}, "bce_epochs must be a positive integer"),
+        ({"crop_target_fraction": 1.5}, "crop_target_fraction"),
+        ({"schedule": "step"}, "schedule must be one of"),
+        ({"precision": "int8"}, "precision must be one of"),
+        ({"warmup_epochs": -1.0}, "warmup_epochs"),
+        ({"min_lr": 1.0}, "min_lr must lie in"),
+        ({"bce_weight": -0.5}, "bce_weight"),
+        ({"ema_decay": 1.0}, "ema_decay"),
+        ({"size": None}, "data='synthetic' needs a size"),
+        ({"crop": 16}, "takes no crop"),
     ],
 )
 def test_bad_options(overrides: dict, message: str) -> None:
@@ -50,3 +63,9 @@ def test_differences_ignore_what_may_change_on_resume() -> None:
         "lr": (1e-4, 1e-3),
         "seed": (0, 2),
     }
+
+
+def test_bce_weight_applies_in_early_epochs_only() -> None:
+    config = TrainConfig("runs/x", bce_weight=0.5, bce_epochs=3)
+    assert [config.bce_weight_at(epoch) for epoch in (1, 3, 4, 100)] == [0.5, 0.5, 0.0, 0.0]
+    assert TrainConfig("runs/x", bce_weight=0.5).bce_weight_at(100) == 0.5

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -75,7 +76,7 @@ def test_run_directory_layout(reference: Path) -> None:
     records = read_records(reference / "log.jsonl")
     assert [r["epoch"] for r in records] == [1, 2]
     assert set(records[0]) == {
-        "epoch", "loss", "val_iou", "val_niou", "val_pd", "val_fa", "lr", "seconds"
+        "epoch", "loss", "val_iou", "val_niou", "val_pd", "val_fa", "lr", "bce_weight", "seconds"
     }  # fmt: skip
     assert records[0]["lr"] == 1e-4
     assert json.loads((reference / "train_config.json").read_text()) == _config(reference).to_dict()
@@ -177,3 +178,96 @@ def test_loss_falls_on_synthetic_data(tmp_path: Path) -> None:
     )
     losses = [record["loss"] for record in fit(config).history]
     assert losses[-1] < losses[0] - 0.1, losses
+
+
+@pytest.fixture(scope="module")
+def folder_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small dataset folder (64x64 scenes), for the options that need files: crops."""
+    return write_synthetic_dataset(tmp_path_factory.mktemp("data") / "scenes", n=8, size=64)
+
+
+def _budget_config(out: Path, data: Path, **overrides: Any) -> TrainConfig:
+    """Every issue-12 option at once: native size, crops, cosine, BCE, EMA, channels-last."""
+    options: dict[str, Any] = {
+        "data": str(data),
+        "split": "trainval",
+        "test_split": "test",
+        "size": None,
+        "crop": 32,
+        "val_fraction": 0.25,
+        "schedule": "cosine",
+        "warmup_epochs": 0.5,
+        "min_lr": 1e-5,
+        "lr": 1e-3,
+        "bce_weight": 1.0,
+        "bce_epochs": 1,
+        "ema_decay": 0.9,
+        "channels_last": True,
+        "precision": "fp32",
+    }
+    return _config(out, **(options | overrides))
+
+
+def test_budget_options_run_resume_exactly_and_export_ema(
+    folder_data: Path, tmp_path: Path
+) -> None:
+    whole = fit(_budget_config(tmp_path / "whole", folder_data))
+    assert whole.status == "completed"
+    records = read_records(tmp_path / "whole" / "log.jsonl")
+    assert [r["bce_weight"] for r in records] == [1.0, 0.0]
+    assert records[0]["lr"] > records[1]["lr"] >= 1e-5  # the cosine falls
+    assert {"ema_val_iou", "ema_val_niou", "ema_val_pd", "ema_val_fa"} <= set(records[0])
+    summary = json.loads((tmp_path / "whole" / "summary.json").read_text())
+    assert set(summary["test"]) == {"best", "best_ema", "last", "last_ema"}
+    n_test = len(read_split(folder_data / "test.txt"))
+    assert summary["test"]["last"]["n_images"] == n_test  # native-size test images
+    ema = gglnet.load_model(tmp_path / "whole" / "last_ema")
+    raw = gglnet.load_model(tmp_path / "whole" / "last")
+    assert not torch.equal(ema.state_dict()["head.2.weight"], raw.state_dict()["head.2.weight"])
+
+    chunked = tmp_path / "chunked"
+    assert fit(_budget_config(chunked, folder_data, time_budget=1e-6)).status == "time_budget"
+    fit(_budget_config(chunked, folder_data, resume=True))
+    _assert_same_run(tmp_path / "whole", chunked)
+    ema_a = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")["ema"]
+    ema_b = load_checkpoint(chunked / "checkpoint.pt")["ema"]
+    assert all(torch.equal(ema_a[k], ema_b[k]) for k in ema_a)
+
+
+def test_bf16_training_step_runs_on_cpu(tmp_path: Path) -> None:
+    result = fit(_config(tmp_path / "run", epochs=1, precision="bf16"))
+    assert result.status == "completed" and np.isfinite(result.history[0]["loss"])
+    for value in result.model.state_dict().values():
+        assert value.dtype != torch.bfloat16  # autocast: the weights stay float32
+
+
+@pytest.mark.parametrize("precision", ["auto", "fp32"])
+def test_auto_precision_follows_the_cpu(precision: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gglnet.training import loop
+
+    cpu = torch.device("cpu")
+    for native, expected in ((True, torch.bfloat16), (False, None)):
+        monkeypatch.setattr(loop, "has_native_bf16", lambda device, native=native: native)
+        dtype = loop._autocast_dtype(precision, cpu)
+        assert dtype == (expected if precision == "auto" else None)
+    with pytest.raises(ValueError, match=r"'fp16' .* needs a CUDA device"):
+        loop._autocast_dtype("fp16", cpu)
+
+
+def test_init_from_loads_weights_and_starts_a_new_run(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    # A learning rate so small that one epoch leaves the loaded weights as they were.
+    result = fit(_config(out, epochs=1, lr=1e-12, init_from=str(reference / "last")))
+    assert result.epochs_done == 1 and [r["epoch"] for r in result.history] == [1]
+    loaded = dict(gglnet.load_model(reference / "last").named_parameters())
+    trained = dict(result.model.named_parameters())  # (BatchNorm statistics move regardless)
+    for key, value in loaded.items():
+        assert torch.allclose(trained[key], value, atol=1e-8), key
+    fresh = fit(_config(tmp_path / "fresh", epochs=1, lr=1e-12)).model.state_dict()
+    assert not torch.allclose(fresh["head.2.weight"], loaded["head.2.weight"])
+
+
+def test_init_from_a_missing_source_fails_before_training(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no such model file or folder"):
+        fit(_config(tmp_path / "run", init_from=str(tmp_path / "nothing" / "best")))
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
 import json
+import re
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,12 @@ examples:
   gglnet train --data /data/nudt-sirst --split nudt-sirst_70_30 --size 256 --out runs/nudt_70_30
   # in chunks of at most 9 minutes: run the same line until it prints "finished"
   gglnet train --data /data/sirst --split idx_320 --out runs/sirst --time-budget 9 --resume
+  # native-scale 256x256 crops (half centred on targets), cosine schedule with warm-up,
+  # BCE beside softIoU for 10 epochs, EMA; bf16 on CPUs with native bf16 (precision auto)
+  gglnet train --data /data/sirst --split idx_320/train --val-split idx_320/val \\
+      --test-split idx_320/test --size none --crop 256 --batch-size 8 --lr 5e-4 \\
+      --schedule cosine --warmup-epochs 2 --min-lr 1e-5 --bce-weight 1 --bce-epochs 10 \\
+      --ema-decay 0.999 --channels-last --out runs/sirst_native
   # a smoke run on synthetic scenes, on CPU, with a small model
   gglnet train --data synthetic --size 64 --epochs 5 --synthetic-scenes 64 \\
       --model-option widths=[8,16,32] --out runs/smoke
@@ -29,13 +39,39 @@ its trainval.txt or train.txt, tests on its test.txt), or a list shipped with gg
 and picks the best epoch; the test split is evaluated once at the end. The run directory
 holds train_config.json, log.jsonl, checkpoint.pt, best/, last/ and summary.json (see
 docs/training.md). Exit status: 0 when finished or stopped by the time budget, 130 after
-Ctrl-C, 1 on errors.
+Ctrl-C, 1 on errors. Every option is a TrainConfig field (docs/training.md); an option that
+takes a value may be given "none" for None where its default allows it (--size none: native
+size).
 """
 
 
+GROUPS: dict[str, tuple[str, ...]] = {
+    "run": ("out_dir", "resume", "overwrite", "time_budget", "quiet"),
+    "model": ("model", "model_options", "init_from"),
+    "data": (
+        "data",
+        "split",
+        "test_split",
+        "val_split",
+        "val_fraction",
+        "size",
+        "crop",
+        "crop_target_fraction",
+        "augment",
+        "synthetic_scenes",
+    ),
+    "system": ("device", "workers", "precision", "channels_last", "compile"),
+}
+"""Help sections of ``gglnet train``; a TrainConfig field not listed here goes to "recipe"."""
+
+_FLAGS = {"out_dir": "--out", "model_options": "--model-option"}
+_METAVARS = {"model": "NAME_OR_JSON", "time_budget": "MINUTES", "eval_interval": "EPOCHS"}
+_REQUIRED = ("out_dir", "data")
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``gglnet train``."""
-    defaults = TrainConfig(out_dir="")
+    """Register ``gglnet train``: one option per :class:`TrainConfig` field, its help text
+    taken from the field's description in ``TrainConfig``'s docstring."""
     parser = subparsers.add_parser(
         "train",
         help="train a model (the paper's recipe by default)",
@@ -45,128 +81,108 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run = parser.add_argument_group("run")
-    run.add_argument("--out", required=True, type=Path, help="the run directory")
-    run.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the run in --out from its checkpoint (starts it if it has none)",
-    )
-    run.add_argument(
-        "--overwrite", action="store_true", help="delete the run files in --out and start again"
-    )
-    run.add_argument(
-        "--time-budget",
-        type=float,
-        metavar="MINUTES",
-        help="stop cleanly at the last epoch boundary that fits in this many minutes",
-    )
-    run.add_argument("--quiet", action="store_true", help="no progress bars or messages")
-
-    model = parser.add_argument_group("model")
-    model.add_argument(
-        "--model",
-        default=defaults.model,
-        metavar="NAME_OR_JSON",
-        help="a registered name (see gglnet.list_models()) or a config.json "
-        f"of model options (default: {defaults.model})",
-    )
-    model.add_argument(
-        "--model-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one GGLNetConfig option; VALUE is JSON or a bare string "
-        "(e.g. widths=[8,16,32], fusion=add); repeatable",
-    )
-
-    data = parser.add_argument_group("data")
-    data.add_argument(
-        "--data",
-        required=True,
-        help='a dataset folder (SIRST, NUDT-SIRST, IRSTD-1k layouts) or "synthetic"',
-    )
-    data.add_argument("--split", help="training split, or a folder of splits (see below)")
-    data.add_argument("--test-split", help="test split (default: the folder's test.txt)")
-    data.add_argument("--val-split", help="a separate validation split instead of a carve")
-    data.add_argument(
-        "--val-fraction",
-        type=float,
-        default=defaults.val_fraction,
-        help="share of the training list held out for validation "
-        f"(default: {defaults.val_fraction})",
-    )
-    data.add_argument(
-        "--size",
-        type=int,
-        default=defaults.size,
-        help=f"train and validate at SIZE x SIZE (default: {defaults.size}; NUDT-SIRST: 256)",
-    )
-    data.add_argument(
-        "--no-augment", action="store_true", help="switch off the recipe's augmentation"
-    )
-    data.add_argument(
-        "--synthetic-scenes",
-        type=int,
-        default=defaults.synthetic_scenes,
-        help=f"training scenes with --data synthetic (default: {defaults.synthetic_scenes})",
-    )
-
-    recipe = parser.add_argument_group("recipe")
-    recipe.add_argument("--epochs", type=int, default=defaults.epochs, help="(default: 500)")
-    recipe.add_argument("--batch-size", type=int, default=defaults.batch_size, help="(default: 4)")
-    recipe.add_argument("--lr", type=float, default=defaults.lr, help="Adam lr (default: 1e-4)")
-    recipe.add_argument("--seed", type=int, default=defaults.seed, help="(default: 0)")
-    recipe.add_argument(
-        "--amp",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="float16 mixed precision (default: on with CUDA)",
-    )
-    recipe.add_argument(
-        "--eval-interval",
-        type=int,
-        default=defaults.eval_interval,
-        metavar="EPOCHS",
-        help="validate every this many epochs, and after the last (default: 1)",
-    )
-
-    system = parser.add_argument_group("system")
-    system.add_argument("--device", help="cuda, cuda:1, cpu... (default: CUDA if available)")
-    system.add_argument(
-        "--workers", type=int, help="data loading processes (default: half the cores, <= 8)"
-    )
+    docs = field_docs(TrainConfig)
+    hints = typing.get_type_hints(TrainConfig)
+    groups = {name: parser.add_argument_group(name) for name in (*GROUPS, "recipe")}
+    for field in dataclasses.fields(TrainConfig):
+        group = next((g for g, names in GROUPS.items() if field.name in names), "recipe")
+        _add_option(groups[group], field, hints[field.name], docs.get(field.name, ""))
     parser.set_defaults(func=_train)
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """``{attribute: description}`` from the ``Attributes:`` section of a class docstring."""
+    docs: dict[str, str] = {}
+    lines = inspect.getdoc(cls).splitlines()
+    try:
+        start = lines.index("Attributes:") + 1
+    except ValueError:
+        return docs
+    name = None
+    for line in lines[start:]:
+        if line and not line.startswith(" "):
+            break
+        match = re.match(r"^ {4}(\w+): (.*)$", line)
+        if match:
+            name = match.group(1)
+            docs[name] = match.group(2)
+        elif name and line.strip():
+            docs[name] += " " + line.strip()
+    # Plain text for the terminal: ``code`` and :role:`~target` lose their markup.
+    return {
+        key: re.sub(r":\w+:`~?([^`]+)`", r"\1", text).replace("``", "")
+        for key, text in docs.items()
+    }
+
+
+def _add_option(
+    group: argparse._ArgumentGroup, field: dataclasses.Field, hint: Any, doc: str
+) -> None:
+    flag = _FLAGS.get(field.name, "--" + field.name.replace("_", "-"))
+    default = field.default if field.default is not dataclasses.MISSING else None
+    if field.name in _REQUIRED:
+        group.add_argument(flag, dest=field.name, required=True, help=doc)
+        return
+    if field.name == "model_options":
+        group.add_argument(
+            flag,
+            dest=field.name,
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help=doc + " One GGLNetConfig option a flag; VALUE is JSON or a bare string "
+            "(e.g. widths=[8,16,32], fusion=add); repeatable.",
+        )
+        return
+    if hint is bool:
+        action = argparse.BooleanOptionalAction if default else "store_true"
+        group.add_argument(flag, dest=field.name, action=action, default=default, help=doc)
+        return
+    kind, optional = _scalar_type(hint)
+    choices = typing.get_args(kind) if typing.get_origin(kind) is typing.Literal else None
+    suffix = " (none: None)" if optional and default is not None else ""
+    group.add_argument(
+        flag,
+        dest=field.name,
+        type=_parser(str if choices else kind, optional),
+        choices=choices,
+        default=default,
+        metavar=_METAVARS.get(field.name),
+        help=f"{doc} (default: {'none' if default is None else default}){suffix}",
+    )
+
+
+def _scalar_type(hint: Any) -> tuple[Any, bool]:
+    """``(type, accepts None)`` of a field's annotation such as ``int | None``."""
+    args = typing.get_args(hint)
+    if type(None) in args:
+        rest = [arg for arg in args if arg is not type(None)]
+        return rest[0], True
+    return hint, False
+
+
+def _parser(kind: Any, optional: bool) -> Any:
+    def parse(text: str) -> Any:
+        if optional and text.lower() in ("none", "native"):
+            return None
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {kind.__name__}{' or none' if optional else ''}, got {text!r}"
+            ) from None
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def _train(args: argparse.Namespace) -> int:
     try:
-        model, options = _model(args.model, args.model_option)
-        config = TrainConfig(
-            out_dir=str(args.out),
-            model=model,
-            model_options=options,
-            data=args.data,
-            split=args.split,
-            test_split=args.test_split,
-            val_split=args.val_split,
-            val_fraction=args.val_fraction,
-            size=args.size,
-            augment=not args.no_augment,
-            synthetic_scenes=args.synthetic_scenes,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            seed=args.seed,
-            amp=args.amp,
-            device=args.device,
-            workers=args.workers,
-            time_budget=args.time_budget,
-            eval_interval=args.eval_interval,
-            resume=args.resume,
-            overwrite=args.overwrite,
-            quiet=args.quiet,
-        )
+        model, options = _model(args.model, args.model_options)
+        values = {
+            field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)
+        }
+        config = TrainConfig(**(values | {"model": model, "model_options": options}))
         result = fit(config)
     except (OSError, ValueError, TypeError, FloatingPointError) as error:
         print(f"gglnet train: error: {error}", file=sys.stderr)

@@ -5,10 +5,12 @@
   plain folders.
 - :mod:`~gglnet.data.splits`: split lists (reading, resolving names, cutting, shipped lists).
 - :mod:`~gglnet.data.augment`: the recipe's augmentation policy.
+- :mod:`~gglnet.data.crop`: random training crops, a share centred on targets.
 - :mod:`~gglnet.data.synthetic`: synthetic infrared-like scenes with exact masks.
 """
 
 from gglnet.data.augment import Augment
+from gglnet.data.crop import random_crop
 from gglnet.data.dataset import IRSTDDataset, detect_layout
 from gglnet.data.image import image_to_tensor, read_image, read_mask
 from gglnet.data.splits import cut_split, read_split, resolve_split, write_split
@@ -22,6 +24,7 @@ __all__ = [
     "detect_layout",
     "image_to_tensor",
     "make_scene",
+    "random_crop",
     "read_image",
     "read_mask",
     "read_split",

@@ -27,6 +27,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from gglnet.data.augment import Augment
+from gglnet.data.crop import random_crop
 from gglnet.data.image import image_to_tensor, read_image, read_mask
 from gglnet.data.splits import read_split, resolve_split
 
@@ -90,7 +91,10 @@ class IRSTDDataset(Dataset):
         size: side of the square the image and mask are resized to (512 for SIRST, 256 for
             NUDT-SIRST); ``None`` keeps each image's own size.
         augment: an :class:`Augment` policy, ``True`` for the recipe's, or ``False``/``None``.
-        seed: seeds the augmentation.
+        crop: cut a random ``crop x crop`` window (after resizing to ``size``, before
+            augmentation) with :func:`~gglnet.data.crop.random_crop`; ``None``: no crop.
+        crop_target_fraction: share of crops centred on a target.
+        seed: seeds the augmentation and the crops.
         layout: ``"auto"`` or one of :data:`LAYOUTS`.
 
     Raises:
@@ -112,9 +116,15 @@ class IRSTDDataset(Dataset):
         augment: Augment | bool | None = None,
         seed: int = 0,
         layout: Layout = "auto",
+        crop: int | None = None,
+        crop_target_fraction: float = 0.5,
     ) -> None:
         if size is not None and (not isinstance(size, int) or size < 1):
             raise ValueError(f"size must be a positive integer or None, got {size!r}")
+        if crop is not None and (isinstance(crop, bool) or not isinstance(crop, int) or crop < 1):
+            raise ValueError(f"crop must be a positive integer or None, got {crop!r}")
+        if not 0 <= crop_target_fraction <= 1:
+            raise ValueError(f"crop_target_fraction must lie in [0, 1], got {crop_target_fraction}")
         if layout != "auto" and layout not in LAYOUTS:
             raise ValueError(f"layout must be 'auto' or one of {LAYOUTS}, got {layout!r}")
         self.root = Path(root)
@@ -122,6 +132,8 @@ class IRSTDDataset(Dataset):
         self.size = size
         self.augment = Augment() if augment is True else (augment or None)
         self.seed = seed
+        self.crop = crop
+        self.crop_target_fraction = crop_target_fraction
         self.epoch = 0
         images_dir = self.root / "images"
         self.image_dir = images_dir if images_dir.is_dir() else self.root
@@ -155,8 +167,10 @@ class IRSTDDataset(Dataset):
         self.mask_paths: list[Path] | None = None
         if self.layout != "plain":
             self.mask_paths = self._find_masks()
-        elif self.augment is not None:
-            raise ValueError(f"{self.root} has no masks (plain layout): augmentation needs masks")
+        elif self.augment is not None or crop is not None:
+            raise ValueError(
+                f"{self.root} has no masks (plain layout): augmentation and crops need masks"
+            )
 
     @property
     def has_masks(self) -> bool:
@@ -168,8 +182,9 @@ class IRSTDDataset(Dataset):
 
     def __repr__(self) -> str:
         return (
-            f"IRSTDDataset(root={str(self.root)!r}, layout={self.layout!r}, split={self.source!r}, "
-            f"n={len(self)}, size={self.size}, augment={self.augment is not None})"
+            f"IRSTDDataset(root={str(self.root)!r}, layout={self.layout!r}, "
+            f"split={self.source!r}, n={len(self)}, size={self.size}, crop={self.crop}, "
+            f"augment={self.augment is not None})"
         )
 
     def set_epoch(self, epoch: int) -> None:
@@ -208,8 +223,10 @@ class IRSTDDataset(Dataset):
             # INTER_NEAREST_EXACT samples like PIL's NEAREST, which the released code uses.
             mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST_EXACT)
         pixels = image.astype(np.float32) / np.float32(np.iinfo(image.dtype).max)
+        rng = np.random.default_rng((self.seed, self.epoch, index))
+        if self.crop is not None and mask is not None:
+            pixels, mask = random_crop(pixels, mask, self.crop, rng, self.crop_target_fraction)
         if self.augment is not None and mask is not None:
-            rng = np.random.default_rng((self.seed, self.epoch, index))
             pixels, mask = self.augment(pixels, mask, rng)
         item: Sample = {"image": image_to_tensor(pixels), "stem": self.stems[index]}
         if mask is not None:

@@ -6,12 +6,21 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["RESUME_MUTABLE", "TrainConfig"]
+from gglnet.training.schedule import SCHEDULES, Schedule
+
+__all__ = ["PRECISIONS", "RESUME_MUTABLE", "Precision", "TrainConfig"]
+
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
+"""Training precisions; ``"auto"``: float16 AMP on CUDA (the paper's), bfloat16 autocast on a
+CPU with native bf16 arithmetic, float32 elsewhere."""
 
 RESUME_MUTABLE: frozenset[str] = frozenset(
     {
+        "channels_last",
+        "compile",
         "data",
         "device",
         "epochs",
@@ -30,7 +39,10 @@ a finished run."""
 
 @dataclass
 class TrainConfig:
-    """A training run. Defaults are the paper's recipe (SPEC §10); every option can change.
+    """A training run. Defaults are the paper's recipe (paper §III-B, ``docs/training.md``).
+
+    Every attribute is also an option of ``gglnet train`` (``out_dir`` is ``--out``), whose
+    help text is the description below.
 
     Attributes:
         out_dir: the run directory (layout in ``docs/training.md``).
@@ -45,15 +57,31 @@ class TrainConfig:
         val_split: a separate validation split; ``None`` carves ``val_fraction`` of the
             training list (seeded by ``seed``).
         val_fraction: share of the training list held out for validation.
-        size: images and masks are resized to ``size x size`` (512 SIRST, 256 NUDT-SIRST).
+        size: images and masks are resized to ``size x size`` (512 SIRST, 256 NUDT-SIRST) for
+            training and validation; ``None``: native size (validation one image at a time).
+        crop: train on random ``crop x crop`` windows of the (resized or native) images;
+            ``None``: whole images.
+        crop_target_fraction: share of the crops centred on a target.
         augment: apply the recipe's augmentation (:class:`gglnet.data.Augment`) to training.
         synthetic_scenes: training scenes when ``data == "synthetic"`` (validation and test
             get ``val_fraction`` as many, at least one, from their own seeds).
         epochs: total epochs of the run.
         batch_size: images per step.
-        lr: Adam learning rate (constant, as released).
+        lr: Adam learning rate (the peak rate of a schedule).
+        schedule: ``"constant"`` (as released) or ``"cosine"`` decay to ``min_lr``.
+        warmup_epochs: linear warm-up from ``lr / steps`` to ``lr`` over this many epochs.
+        min_lr: the final rate of the cosine schedule.
+        bce_weight: weight of a BCE term added to softIoU (0: softIoU alone, as released).
+        bce_epochs: the BCE term applies in epochs 1..bce_epochs only; ``None``: every epoch.
+        ema_decay: also keep an exponential moving average of the weights with this decay
+            (e.g. 0.999), validated and exported beside the raw weights; ``None``: no EMA.
+        init_from: start from these weights (a published name, a run's ``best``/``last``
+            folder or a weight file) instead of the random initialisation.
         seed: seeds initialisation, data order, augmentation and the validation carve.
-        amp: float16 autocast with gradient scaling; ``None``: on when training on CUDA.
+        precision: ``"auto"`` (float16 AMP on CUDA, bfloat16 autocast on a CPU with native
+            bf16, float32 elsewhere), ``"fp32"``, ``"bf16"`` or ``"fp16"`` (CUDA only).
+        channels_last: run the model in the channels-last memory layout (faster on CPUs).
+        compile: ``torch.compile`` the model (long first step; faster afterwards).
         device: ``"cuda"``, ``"cpu"``, ...; ``None``: CUDA when available.
         workers: DataLoader worker processes; ``None``: half the CPU cores, at most 8.
         time_budget: minutes; stop cleanly at the last epoch boundary that fits.
@@ -71,14 +99,25 @@ class TrainConfig:
     test_split: str | None = None
     val_split: str | None = None
     val_fraction: float = 0.1
-    size: int = 512
+    size: int | None = 512
+    crop: int | None = None
+    crop_target_fraction: float = 0.5
     augment: bool = True
     synthetic_scenes: int = 1000
     epochs: int = 500
     batch_size: int = 4
     lr: float = 1e-4
+    schedule: Schedule = "constant"
+    warmup_epochs: float = 0.0
+    min_lr: float = 0.0
+    bce_weight: float = 0.0
+    bce_epochs: int | None = None
+    ema_decay: float | None = None
+    init_from: str | None = None
     seed: int = 0
-    amp: bool | None = None
+    precision: Precision = "auto"
+    channels_last: bool = False
+    compile: bool = False
     device: str | None = None
     workers: int | None = None
     time_budget: float | None = None
@@ -91,16 +130,38 @@ class TrainConfig:
         # A JSON round trip makes options compare equal to those read back from the run
         # (tuples become lists) and rejects values that cannot be saved.
         self.model_options = json.loads(json.dumps(self.model_options))
-        for name in ("size", "epochs", "batch_size", "synthetic_scenes", "eval_interval"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("epochs", "batch_size", "synthetic_scenes", "eval_interval"):
+            _check_positive_int(name, getattr(self, name))
+        for name in ("size", "crop", "bce_epochs"):
+            if getattr(self, name) is not None:
+                _check_positive_int(name, getattr(self, name))
+        if self.data == "synthetic" and (self.size is None or self.crop is not None):
+            raise ValueError(
+                "data='synthetic' needs a size and takes no crop (scenes are generated at "
+                "that size)"
+            )
+        if not 0 <= self.crop_target_fraction <= 1:
+            raise ValueError(
+                f"crop_target_fraction must lie in [0, 1], got {self.crop_target_fraction}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if not (self.warmup_epochs >= 0 and math.isfinite(self.warmup_epochs)):
+            raise ValueError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
+        if not (self.bce_weight >= 0 and math.isfinite(self.bce_weight)):
+            raise ValueError(f"bce_weight must be >= 0, got {self.bce_weight}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must lie strictly between 0 and 1, got {self.ema_decay}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(
                 f"val_fraction must lie strictly between 0 and 1, got {self.val_fraction}"
             )
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive number, got {self.lr}")
+        if not 0 <= self.min_lr <= self.lr:
+            raise ValueError(f"min_lr must lie in [0, lr={self.lr}], got {self.min_lr}")
         if self.time_budget is not None and not self.time_budget > 0:
             raise ValueError(
                 f"time_budget must be a positive number of minutes, got {self.time_budget}"
@@ -116,6 +177,12 @@ class TrainConfig:
                 "splits do not apply to data='synthetic' (its scenes come from fixed seeds); "
                 "use synthetic_scenes and val_fraction"
             )
+
+    def bce_weight_at(self, epoch: int) -> float:
+        """The BCE weight of 1-based ``epoch``."""
+        if self.bce_epochs is not None and epoch > self.bce_epochs:
+            return 0.0
+        return self.bce_weight
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict that :meth:`from_dict` reads back."""
@@ -139,3 +206,8 @@ class TrainConfig:
             for name in mine
             if name not in RESUME_MUTABLE and mine[name] != theirs[name]
         }
+
+
+def _check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")

@@ -86,7 +86,15 @@ def _from_folder(config: TrainConfig) -> RunData:
     else:
         train_stems = IRSTDDataset(root, train_split, size=size).stems
         val = IRSTDDataset(root, config.val_split, size=size)
-    train = IRSTDDataset(root, train_stems, size=size, augment=config.augment, seed=config.seed)
+    train = IRSTDDataset(
+        root,
+        train_stems,
+        size=size,
+        augment=config.augment,
+        seed=config.seed,
+        crop=config.crop,
+        crop_target_fraction=config.crop_target_fraction,
+    )
     test = IRSTDDataset(root, test_split, size=size) if test_split else None
     _check_disjoint("validation", val, set(train.stems))
     if test is not None:

@@ -11,8 +11,10 @@ Run directory (``TrainConfig.out_dir``):
   rewritten after every epoch;
 - ``best/`` and ``last/``: ``save_pretrained`` exports (``config.json``,
   ``model.safetensors``) of the best validated epoch and of the last completed one;
-- ``summary.json``: written when all epochs are done: best epoch, validation and test
-  metrics of ``best`` and ``last``.
+- ``best_ema/`` and ``last_ema/``: the same for the moving average of the weights (runs
+  with ``ema_decay``); the log then also holds ``ema_val_iou`` ... ``ema_val_fa``;
+- ``summary.json``: written when all epochs are done: best epochs, validation and test
+  metrics of each export.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 import torch
+from timm.utils import ModelEmaV3
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from gglnet.evaluation import evaluate
-from gglnet.losses import SoftIoULoss
-from gglnet.models import create_model
+from gglnet.hardware import has_native_bf16
+from gglnet.losses import soft_iou_bce_loss
+from gglnet.models import create_model, load_model
 from gglnet.models.checkpoint import load_state_dict_file, load_weights
 from gglnet.training.checkpoint import (
     export_model,
@@ -50,8 +54,9 @@ from gglnet.training.checkpoint import (
 from gglnet.training.config import TrainConfig
 from gglnet.training.data import RunData, build_datasets
 from gglnet.training.log import append_record, truncate_records
+from gglnet.training.schedule import learning_rate
 
-__all__ = ["RUN_FILES", "TrainResult", "fit"]
+__all__ = ["RUN_FILES", "TrainResult", "fit", "train_step"]
 
 CONFIG_FILE = "train_config.json"
 LOG_FILE = "log.jsonl"
@@ -59,6 +64,8 @@ CHECKPOINT_FILE = "checkpoint.pt"
 SUMMARY_FILE = "summary.json"
 BEST_DIR = "best"
 LAST_DIR = "last"
+BEST_EMA_DIR = "best_ema"
+LAST_EMA_DIR = "last_ema"
 RUN_FILES: tuple[str, ...] = (
     CONFIG_FILE,
     LOG_FILE,
@@ -66,8 +73,12 @@ RUN_FILES: tuple[str, ...] = (
     SUMMARY_FILE,
     BEST_DIR,
     LAST_DIR,
+    BEST_EMA_DIR,
+    LAST_EMA_DIR,
 )
 """What a run writes in its directory; ``overwrite`` deletes these (and their ``.tmp``) only."""
+
+METRIC_KEYS: tuple[str, ...] = ("iou", "niou", "pd", "fa")
 
 Status = Literal["completed", "time_budget", "interrupted"]
 StepCallback = Callable[[int, int, float], None]
@@ -100,19 +111,21 @@ class TrainResult:
 
 
 def fit(config: TrainConfig, *, on_step: StepCallback | None = None) -> TrainResult:
-    """Train by ``config`` (defaults: the paper's recipe, SPEC §10).
+    """Train by ``config`` (defaults: the paper's recipe, ``docs/training.md``).
 
-    Every epoch: one pass over the shuffled, augmented training set (Adam, softIoU loss,
-    float16 AMP on CUDA), then validation with :class:`gglnet.metrics.IRSTDMetrics` at
-    threshold 0.5. The best epoch is the one with the highest validation IoU (ties keep the
-    earlier epoch); the test split is evaluated only after the last epoch, for ``best`` and
-    ``last``, and never chooses anything.
+    Every epoch: one pass over the shuffled, augmented (and, with ``crop``, cropped) training
+    set with Adam and softIoU (plus BCE while ``bce_weight`` applies), the learning rate set
+    per step by ``schedule``; then validation with :class:`gglnet.metrics.IRSTDMetrics` at
+    threshold 0.5, of the weights and, with ``ema_decay``, of their moving average. The best
+    epoch is the one with the highest validation IoU (ties keep the earlier epoch), tracked
+    separately for the raw weights (``best/``) and the average (``best_ema/``); the test split
+    is evaluated only after the last epoch, and never chooses anything.
 
     Reproducibility: ``seed`` fixes the initialisation, each epoch's data order (a generator
-    seeded by ``(seed, epoch)``) and each sample's augmentation (``(seed, epoch, index)``),
-    so results do not depend on ``workers``, and resuming from a checkpoint continues exactly
-    as an uninterrupted run would (bit-for-bit on CPU; on CUDA as far as its kernels are
-    deterministic).
+    seeded by ``(seed, epoch)``) and each sample's crop and augmentation (``(seed, epoch,
+    index)``), so results do not depend on ``workers``, and resuming from a checkpoint
+    continues exactly as an uninterrupted run would (bit-for-bit on CPU in float32; on CUDA
+    as far as its kernels are deterministic).
 
     Stopping: with ``time_budget`` the run stops after the last epoch that leaves room for
     another one as long as the longest so far (at least one epoch runs). Ctrl-C (a
@@ -130,17 +143,66 @@ def fit(config: TrainConfig, *, on_step: StepCallback | None = None) -> TrainRes
     Raises:
         FileExistsError: ``out_dir`` holds files and neither ``resume`` nor ``overwrite``.
         ValueError: ``resume`` with options that differ from the run's, other data, a bad
-            device or AMP setting; bad data (the message names the file).
+            device or precision; bad data (the message names the file).
         FloatingPointError: the loss became NaN or infinite (the last checkpoint is kept).
     """
     start = time.monotonic()
-    run_dir = Path(config.out_dir)
     say = _Reporter(config.quiet)
+    run_dir = Path(config.out_dir)
     checkpoint = _check_run_dir(run_dir, config)
     device = _device(config.device)
-    amp = device.type == "cuda" if config.amp is None else config.amp
-    if amp and device.type != "cuda":
-        raise ValueError(f"AMP needs a CUDA device; training runs on {device}")
+    dtype = _autocast_dtype(config.precision, device)
+    data = _load_data(config, checkpoint, run_dir)
+    _start_run_dir(run_dir, config)
+    state = _initial_state(config, device, dtype, checkpoint, data.fingerprints, say)
+    trainer = _EpochRunner(state, device, dtype, config, len(data.train), on_step)
+    status, longest = _train_epochs(trainer, state, data, config, start, say)
+    return _conclude(status, state, trainer, data, config, start, longest, say)
+
+
+@dataclass
+class _State:
+    """What a run carries from epoch to epoch (and saves in its checkpoint)."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    ema: ModelEmaV3 | None
+    done: int
+    best: dict[str, tuple[int | None, float]]
+    history: list[dict[str, Any]]
+    run_dir: Path
+    fingerprints: dict[str, str]
+
+    def checkpoint(self, config: TrainConfig) -> dict[str, Any]:
+        best_epoch, best_iou = self.best[BEST_DIR]
+        return {
+            "epoch": self.done,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "ema": None if self.ema is None else self.ema.module.state_dict(),
+            "best_epoch": best_epoch,
+            "best_iou": best_iou,
+            "best": {k: list(v) for k, v in self.best.items()},
+            "rng": get_rng_state(),
+            "config": config.to_dict(),
+            "data": self.fingerprints,
+        }
+
+
+def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype of a precision on a device (``None``: float32, no autocast)."""
+    if precision == "auto":
+        if device.type == "cuda":
+            return torch.float16
+        return torch.bfloat16 if has_native_bf16(device) else None
+    if precision == "fp16" and device.type != "cuda":
+        raise ValueError(f"precision 'fp16' (AMP) needs a CUDA device; training runs on {device}")
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def _load_data(config: TrainConfig, checkpoint: dict[str, Any] | None, run_dir: Path) -> RunData:
     data = build_datasets(config)
     if checkpoint is not None and checkpoint["data"] != data.fingerprints:
         changed = sorted(
@@ -150,94 +212,164 @@ def fit(config: TrainConfig, *, on_step: StepCallback | None = None) -> TrainRes
             f"cannot resume {run_dir}: the {', '.join(changed)} data differ from the run's "
             "(other images or splits)"
         )
+    return data
+
+
+def _start_run_dir(run_dir: Path, config: TrainConfig) -> None:
     if config.overwrite:
         _delete_run_files(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-
-    torch.manual_seed(config.seed)
-    model = create_model(config.model, **config.model_options).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    scaler = torch.amp.GradScaler("cuda", enabled=amp)
-    done, best_epoch, best_iou = 0, None, -math.inf
     write_json(run_dir / CONFIG_FILE, config.to_dict())  # resuming may have raised epochs
+
+
+def _initial_state(
+    config: TrainConfig,
+    device: torch.device,
+    dtype: torch.dtype | None,
+    checkpoint: dict[str, Any] | None,
+    fingerprints: dict[str, str],
+    say: _Reporter,
+) -> _State:
+    """The model, optimizer and bookkeeping: fresh, from ``init_from``, or from the checkpoint."""
+    torch.manual_seed(config.seed)
+    model = create_model(config.model, **config.model_options)
+    if config.init_from is not None and checkpoint is None:
+        _init_from(model, config.init_from)
+        say(f"initialised from {config.init_from}")
+    model.to(device)
+    if config.channels_last:
+        model.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    scaler = torch.amp.GradScaler("cuda", enabled=dtype == torch.float16)
+    ema = None
+    if config.ema_decay is not None:
+        ema = ModelEmaV3(model, decay=config.ema_decay, use_warmup=True)
+    run_dir = Path(config.out_dir)
+    best = {name: (None, -math.inf) for name in _best_dirs(config)}
+    state = _State(model, optimizer, scaler, ema, 0, best, [], run_dir, fingerprints)
     if checkpoint is None:
         (run_dir / LOG_FILE).unlink(missing_ok=True)
-        history: list[dict[str, Any]] = []
-    else:
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        if checkpoint["scaler"]:
-            scaler.load_state_dict(checkpoint["scaler"])
-        set_rng_state(checkpoint["rng"])
-        done, best_epoch, best_iou = (
-            checkpoint["epoch"],
-            checkpoint["best_epoch"],
-            checkpoint["best_iou"],
-        )
-        history = truncate_records(run_dir / LOG_FILE, done)
-        say(f"resuming {run_dir} after epoch {done}/{config.epochs}")
+        return state
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    if checkpoint["scaler"]:
+        scaler.load_state_dict(checkpoint["scaler"])
+    if ema is not None:
+        ema.module.load_state_dict(checkpoint["ema"])
+    set_rng_state(checkpoint["rng"])
+    state.done = checkpoint["epoch"]
+    state.best |= {k: (epoch, iou) for k, (epoch, iou) in checkpoint["best"].items()}
+    state.history = truncate_records(run_dir / LOG_FILE, state.done)
+    say(f"resuming {run_dir} after epoch {state.done}/{config.epochs}")
+    return state
 
-    workers = config.workers if config.workers is not None else min(8, (os.cpu_count() or 2) // 2)
-    trainer = _EpochRunner(model, optimizer, scaler, device, amp, workers, config, on_step)
+
+def _init_from(model: nn.Module, source: str) -> None:
+    """Copy the weights of ``source`` (a name, folder or file) into ``model``, strictly."""
+    weights = load_model(source)
+    load_weights(model, weights.state_dict(), source)
+
+
+def _best_dirs(config: TrainConfig) -> tuple[str, ...]:
+    return (BEST_DIR, BEST_EMA_DIR) if config.ema_decay is not None else (BEST_DIR,)
+
+
+def _train_epochs(
+    trainer: _EpochRunner,
+    state: _State,
+    data: RunData,
+    config: TrainConfig,
+    start: float,
+    say: _Reporter,
+) -> tuple[Status, float]:
+    """Epochs ``done + 1 ..`` until the end, the time budget or Ctrl-C."""
     longest = 0.0
-    status: Status = "completed"
     try:
-        for epoch in range(done + 1, config.epochs + 1):
-            epoch_start = time.monotonic()
-            record: dict[str, Any] = {"epoch": epoch, "loss": trainer.train(data.train, epoch)}
-            if epoch % config.eval_interval == 0 or epoch == config.epochs:
-                val = trainer.evaluate(data.val)
-                record |= {f"val_{k}": val[k] for k in ("iou", "niou", "pd", "fa")}
-                if val["iou"] > best_iou:
-                    best_epoch, best_iou = epoch, val["iou"]
-                    export_model(model, run_dir / BEST_DIR)
-            else:
-                record |= dict.fromkeys(("val_iou", "val_niou", "val_pd", "val_fa"))
-            record["lr"] = optimizer.param_groups[0]["lr"]
-            record["seconds"] = time.monotonic() - epoch_start
-            append_record(run_dir / LOG_FILE, record)
-            save_checkpoint(
-                run_dir / CHECKPOINT_FILE,
-                {
-                    "epoch": epoch,
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scaler": scaler.state_dict(),
-                    "best_epoch": best_epoch,
-                    "best_iou": best_iou,
-                    "rng": get_rng_state(),
-                    "config": config.to_dict(),
-                    "data": data.fingerprints,
-                },
-            )
-            history.append(record)
-            done = epoch
+        for epoch in range(state.done + 1, config.epochs + 1):
+            record = _run_epoch(trainer, state, data, config, epoch)
             longest = max(longest, record["seconds"])
-            say(_describe(record, config.epochs, best_epoch))
+            say(_describe(record, config.epochs, state.best[BEST_DIR][0]))
             elapsed = time.monotonic() - start
             if (
                 config.time_budget
-                and done < config.epochs
+                and epoch < config.epochs
                 and elapsed + longest > config.time_budget * 60
             ):
-                status = "time_budget"
-                break
+                return "time_budget", longest
     except KeyboardInterrupt:
-        status = "interrupted"
+        return "interrupted", longest
+    return "completed", longest
 
-    if done == 0:
+
+def _run_epoch(
+    trainer: _EpochRunner, state: _State, data: RunData, config: TrainConfig, epoch: int
+) -> dict[str, Any]:
+    """Train, validate and checkpoint one epoch; returns its log record."""
+    epoch_start = time.monotonic()
+    record: dict[str, Any] = {"epoch": epoch, "loss": trainer.train(data.train, epoch)}
+    validate = epoch % config.eval_interval == 0 or epoch == config.epochs
+    for prefix, model in _validated_models(state):
+        keys = [f"{prefix}val_{k}" for k in METRIC_KEYS]
+        if not validate:
+            record |= dict.fromkeys(keys)
+            continue
+        val = trainer.evaluate(data.val, model)
+        record |= {key: val[k] for key, k in zip(keys, METRIC_KEYS, strict=True)}
+        best_dir = BEST_DIR if not prefix else BEST_EMA_DIR
+        if val["iou"] > state.best[best_dir][1]:
+            state.best[best_dir] = (epoch, val["iou"])
+            export_model(model, state.run_dir / best_dir)
+    record["lr"] = state.optimizer.param_groups[0]["lr"]
+    record["bce_weight"] = config.bce_weight_at(epoch)
+    record["seconds"] = time.monotonic() - epoch_start
+    state.done = epoch
+    append_record(state.run_dir / LOG_FILE, record)
+    save_checkpoint(state.run_dir / CHECKPOINT_FILE, state.checkpoint(config))
+    state.history.append(record)
+    return record
+
+
+def _validated_models(state: _State) -> list[tuple[str, nn.Module]]:
+    """``(log prefix, model)`` of what is validated: the weights, and their average."""
+    models: list[tuple[str, nn.Module]] = [("", state.model)]
+    if state.ema is not None:
+        models.append(("ema_", state.ema.module))
+    return models
+
+
+def _conclude(
+    status: Status,
+    state: _State,
+    trainer: _EpochRunner,
+    data: RunData,
+    config: TrainConfig,
+    start: float,
+    longest: float,
+    say: _Reporter,
+) -> TrainResult:
+    """Export ``last/`` (and ``last_ema/``), test a completed run, and say how it ended."""
+    run_dir, model = state.run_dir, state.model
+    if state.done == 0:
         message = "interrupted before the first epoch finished; nothing was saved"
         say(message)
-        return TrainResult(run_dir, status, 0, None, history, None, model.eval(), message)
+        return TrainResult(run_dir, status, 0, None, state.history, None, model.eval(), message)
     if status == "interrupted":
-        model.load_state_dict(load_checkpoint(run_dir / CHECKPOINT_FILE)["model"])
+        saved = load_checkpoint(run_dir / CHECKPOINT_FILE)
+        model.load_state_dict(saved["model"])
+        if state.ema is not None:
+            state.ema.module.load_state_dict(saved["ema"])
     export_model(model, run_dir / LAST_DIR)
+    if state.ema is not None:
+        export_model(state.ema.module, run_dir / LAST_EMA_DIR)
     test = None
     if status == "completed":
-        test = _finish(run_dir, config, data, trainer, history, best_epoch)
-    message = _ending(status, done, config, time.monotonic() - start, longest)
+        test = _finish(run_dir, config, data, trainer, state)
+    message = _ending(status, state.done, config, time.monotonic() - start, longest)
     say(message)
-    return TrainResult(run_dir, status, done, best_epoch, history, test, model.eval(), message)
+    best_epoch = state.best[BEST_DIR][0]
+    return TrainResult(
+        run_dir, status, state.done, best_epoch, state.history, test, model.eval(), message
+    )
 
 
 class _EpochRunner:
@@ -245,28 +377,41 @@ class _EpochRunner:
 
     def __init__(
         self,
-        model: nn.Module,
-        optimizer: torch.optim.Optimizer,
-        scaler: torch.amp.GradScaler,
+        state: _State,
         device: torch.device,
-        amp: bool,
-        workers: int,
+        dtype: torch.dtype | None,
         config: TrainConfig,
+        n_train: int,
         on_step: StepCallback | None,
     ) -> None:
-        self.model = model
-        self.optimizer = optimizer
-        self.scaler = scaler
+        self.state = state
+        self.forward = torch.compile(state.model) if config.compile else state.model
         self.device = device
-        self.amp = amp
-        self.workers = workers
+        self.dtype = dtype
+        self.workers = (
+            config.workers if config.workers is not None else min(8, (os.cpu_count() or 2) // 2)
+        )
         self.config = config
         self.on_step = on_step
-        self.criterion = SoftIoULoss()
+        self.steps_per_epoch = math.ceil(n_train / config.batch_size)
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self.warmup_steps = round(config.warmup_epochs * self.steps_per_epoch)
+
+    def learning_rate(self, step: int) -> float:
+        """The rate of 0-based global optimizer step ``step``."""
+        config = self.config
+        return learning_rate(
+            step,
+            self.total_steps,
+            config.lr,
+            schedule=config.schedule,
+            warmup_steps=self.warmup_steps,
+            floor=config.min_lr,
+        )
 
     def train(self, dataset: Dataset, epoch: int) -> float:
         """Train one epoch; returns the mean loss over its samples."""
-        config = self.config
+        config, state = self.config, self.state
         seed = int(np.random.SeedSequence((config.seed, epoch)).generate_state(1)[0])
         order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))
         dataset.set_epoch(epoch)
@@ -279,7 +424,9 @@ class _EpochRunner:
             worker_init_fn=_worker_init if self.workers else None,
             generator=torch.Generator().manual_seed(seed),
         )
-        self.model.train()
+        state.model.train()
+        bce_weight = config.bce_weight_at(epoch)
+        memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
         total = torch.zeros((), device=self.device)
         count = 0
         bar = tqdm(
@@ -288,16 +435,18 @@ class _EpochRunner:
             leave=False,
             disable=True if config.quiet else None,
         )
+        first_step = (epoch - 1) * self.steps_per_epoch
         for step, batch in enumerate(bar, 1):
+            for group in state.optimizer.param_groups:
+                group["lr"] = self.learning_rate(first_step + step - 1)
             image = batch["image"].to(self.device, non_blocking=True)
+            image = image.contiguous(memory_format=memory_format)
             mask = batch["mask"].to(self.device, non_blocking=True)
-            with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
-                logits = self.model(image)
-            loss = self.criterion(logits.float(), mask)
-            self.optimizer.zero_grad(set_to_none=True)
-            self.scaler.scale(loss).backward()
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
+            loss = train_step(
+                self.forward, state.optimizer, state.scaler, image, mask, self.dtype, bce_weight
+            )
+            if state.ema is not None:
+                state.ema.update(state.model, step=first_step + step)
             total += loss.detach() * len(image)
             count += len(image)
             if self.on_step is not None:
@@ -308,21 +457,53 @@ class _EpochRunner:
         if not math.isfinite(mean):
             raise FloatingPointError(
                 f"the training loss became {mean} in epoch {epoch}; the checkpoint of epoch "
-                f"{epoch - 1} is kept (try a lower lr, or amp=False)"
+                f"{epoch - 1} is kept (try a lower lr, or precision='fp32')"
             )
         return mean
 
-    def evaluate(self, dataset: Dataset, model: nn.Module | None = None) -> dict[str, Any]:
-        """Metrics of ``model`` (default: the one being trained) on ``dataset``."""
+    def evaluate(self, dataset: Dataset, model: nn.Module) -> dict[str, Any]:
+        """Metrics of ``model`` on ``dataset``, in float32."""
         return evaluate(
-            self.model if model is None else model,
+            model,
             dataset,
             batch_size=self.config.batch_size,
             device=self.device,
-            amp=self.amp,
             workers=self.workers,
             progress=not self.config.quiet,
         )
+
+
+def train_step(
+    model: Callable[[torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    image: torch.Tensor,
+    mask: torch.Tensor,
+    dtype: torch.dtype | None = None,
+    bce_weight: float = 0.0,
+) -> torch.Tensor:
+    """One optimizer step on one batch, as :func:`fit` takes it.
+
+    Args:
+        model: returns logits ``(B, 1, H, W)`` (the model, or its compiled form).
+        optimizer: updates the model's parameters.
+        scaler: float16 gradient scaling (disabled outside float16).
+        image: ``(B, 3, H, W)`` float32 in ``[0, 1]``, on the model's device.
+        mask: ``(B, 1, H, W)`` of 0 and 1.
+        dtype: the autocast dtype, ``None`` for float32.
+        bce_weight: weight of the BCE term beside softIoU.
+
+    Returns:
+        The step's loss (a detached scalar).
+    """
+    with torch.autocast(image.device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+        logits = model(image)
+    loss = soft_iou_bce_loss(logits.float(), mask, bce_weight)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.detach()
 
 
 class _Reporter:
@@ -403,30 +584,50 @@ def _worker_init(worker_id: int) -> None:
 
 
 def _finish(
-    run_dir: Path,
-    config: TrainConfig,
-    data: RunData,
-    trainer: _EpochRunner,
-    history: list[dict[str, Any]],
-    best_epoch: int | None,
+    run_dir: Path, config: TrainConfig, data: RunData, trainer: _EpochRunner, state: _State
 ) -> dict[str, dict[str, Any]] | None:
-    """Evaluate the test set (best and last) once, and write summary.json."""
-    validated = [r for r in history if r["val_iou"] is not None]
-    val = {
-        "best": next((r for r in validated if r["epoch"] == best_epoch), None),
-        "last": validated[-1] if validated else None,
-    }
+    """Evaluate the test set once per export (best, last, and their EMA twins); summary.json."""
+    validated = [r for r in state.history if r["val_iou"] is not None]
+    exports = {LAST_DIR: state.model}
+    if state.ema is not None:
+        exports[LAST_EMA_DIR] = state.ema.module
+    val: dict[str, Any] = {}
+    for best_dir, prefix in ((BEST_DIR, ""), (BEST_EMA_DIR, "ema_")):
+        if best_dir not in state.best:
+            continue
+        epoch = state.best[best_dir][0]
+        last_dir = LAST_DIR if not prefix else LAST_EMA_DIR
+        val[best_dir] = _val_metrics(
+            next((r for r in validated if r["epoch"] == epoch), None), prefix
+        )
+        val[last_dir] = _val_metrics(validated[-1] if validated else None, prefix)
     test = None
     if data.test is not None:
-        best = create_model(config.model, **config.model_options)
-        weights = run_dir / BEST_DIR / "model.safetensors"
-        load_weights(best, load_state_dict_file(weights), str(weights))
-        test = {"best": trainer.evaluate(data.test, best), "last": trainer.evaluate(data.test)}
+        test = {}
+        for name in state.best:
+            best = create_model(config.model, **config.model_options)
+            weights = run_dir / name / "model.safetensors"
+            load_weights(best, load_state_dict_file(weights), str(weights))
+            test[name] = trainer.evaluate(data.test, best)
+        test |= {name: trainer.evaluate(data.test, model) for name, model in exports.items()}
     write_json(
         run_dir / SUMMARY_FILE,
-        {"epochs": config.epochs, "best_epoch": best_epoch, "val": val, "test": test},
+        {
+            "epochs": config.epochs,
+            "best_epoch": state.best[BEST_DIR][0],
+            "best_epochs": {name: epoch for name, (epoch, _) in state.best.items()},
+            "val": val,
+            "test": test,
+        },
     )
     return test
+
+
+def _val_metrics(record: dict[str, Any] | None, prefix: str) -> dict[str, Any] | None:
+    """An epoch's validation metrics from its log record (``prefix``: ``""`` or ``"ema_"``)."""
+    if record is None:
+        return None
+    return {"epoch": record["epoch"]} | {k: record[f"{prefix}val_{k}"] for k in METRIC_KEYS}
 
 
 def _describe(record: dict[str, Any], epochs: int, best_epoch: int | None) -> str:
@@ -437,6 +638,8 @@ def _describe(record: dict[str, Any], epochs: int, best_epoch: int | None) -> st
             f"Pd {record['val_pd']:.4f} Fa {record['val_fa'] * 1e6:.2f}e-6 "
             f"(best: epoch {best_epoch})"
         )
+    if record.get("ema_val_iou") is not None:
+        text += f", EMA val IoU {record['ema_val_iou']:.4f}"
     return text + f", {record['seconds']:.1f} s"
 
 
