@@ -29,7 +29,7 @@ def evaluate(
     workers: int = 0,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run ``model`` over ``dataset`` and compute the IRSTD metrics (SPEC §12).
+    """Run ``model`` over ``dataset`` and compute the IRSTD metrics (``docs/metrics.md``).
 
     Items must be dicts with ``image`` ``(3, H, W)`` and ``mask`` ``(1, H, W)``, as
     :class:`~gglnet.data.IRSTDDataset` and :class:`~gglnet.data.SyntheticDataset` give. A
@@ -55,7 +55,9 @@ def evaluate(
     Returns:
         ``iou``, ``niou``, ``pd``, ``fa`` (floats; Fa as a fraction, ×1e6 in the paper's
         tables), ``n_images``, ``n_targets``, ``n_pixels``, ``threshold``; with
-        ``roc_thresholds`` also ``auc_pd_fa``, ``auc_pd_tau``, ``auc_fa_tau``.
+        ``roc_thresholds`` also ``auc_pd_fa``, ``auc_pd_tau``, ``auc_fa_tau`` and
+        ``roc_curve``, the :class:`~gglnet.metrics.ROCCurve` itself (for
+        :func:`gglnet.metrics.plot.plot_roc`).
 
     Raises:
         ValueError: an empty dataset or items without masks.
@@ -109,6 +111,7 @@ def evaluate(
             "auc_pd_fa": curve.auc_pd_fa,
             "auc_pd_tau": curve.auc_pd_tau,
             "auc_fa_tau": curve.auc_fa_tau,
+            "roc_curve": curve,
         }
     return result
 

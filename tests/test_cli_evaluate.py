@@ -73,3 +73,28 @@ def test_bad_size_is_a_usage_error(model_dir: Path) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["evaluate", "--model", str(model_dir), "--data", "x", "--split", "t", "--size", "-3"])
     assert exit_info.value.code == 2
+
+
+def test_roc_plot(model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "roc.png"
+    args = ["evaluate", "--model", str(model_dir), "--data", "synthetic", "--split", "val",
+            "--size", "32", "--synthetic-scenes", "2", "--quiet", "--roc", "21",
+            "--plot", str(plot)]  # fmt: skip
+    assert main(args) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "3D-ROC AUC" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [([], "--plot draws the ROC curves: add --roc"), (["--roc", "5"], "is a folder")],
+)
+def test_roc_plot_errors(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list, message: str
+) -> None:
+    args = ["evaluate", "--model", str(model_dir), "--data", "synthetic", "--split", "val",
+            "--size", "32", "--synthetic-scenes", "2", "--quiet", "--plot", str(tmp_path),
+            *extra]  # fmt: skip
+    assert main(args) == 1
+    assert message in capsys.readouterr().err

@@ -13,6 +13,7 @@ import torch
 from gglnet.data import IRSTDDataset, SyntheticDataset
 from gglnet.data.synthetic import SPLIT_SEEDS
 from gglnet.evaluation import evaluate, format_metrics
+from gglnet.metrics.plot import plot_roc
 from gglnet.models import load_model
 from gglnet.training.checkpoint import json_safe
 
@@ -75,6 +76,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="also the 3D-ROC AUCs over N thresholds in [0, 1] (default N: 10001, step 1e-4)",
     )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE",
+        help="with --roc: draw the 3D-ROC's three curves to FILE (.png, .svg, .pdf); needs "
+        'matplotlib (pip install "gglnet[plot]")',
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--label", help='a label recorded in the JSON (e.g. "best")')
     parser.add_argument("--batch-size", type=int, default=4, help="(default: 4)")
@@ -92,6 +100,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     try:
+        if args.plot is not None and args.roc is None:
+            raise ValueError("--plot draws the ROC curves: add --roc")
+        if args.plot is not None and args.plot.is_dir():
+            raise ValueError(f"--plot {args.plot} is a folder; give an image file name")
         dataset = _dataset(args)
         model = load_model(args.model, arch=args.arch)
         device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -105,10 +117,15 @@ def _evaluate(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=not args.quiet,
         )
-    except (OSError, ValueError, TypeError) as error:
+        data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
+        curve = metrics.pop("roc_curve", None)
+        if args.plot is not None:
+            size = "native size" if args.size is None else f"{args.size}x{args.size}"
+            title = f"{args.model} on {data_name} {args.split} at {size}"
+            plot_roc({args.label or str(args.model): curve}, args.plot, title=title)
+    except (OSError, ValueError, TypeError, ImportError) as error:
         print(f"gglnet evaluate: error: {error}", file=sys.stderr)
         return 1
-    data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
     report: dict[str, Any] = {
         "model": str(args.model),
         "data": str(args.data),
