@@ -23,12 +23,12 @@ examples:
   gglnet train --data /data/nudt-sirst --split nudt-sirst_70_30 --size 256 --out runs/nudt_70_30
   # in chunks of at most 9 minutes: run the same line until it prints "finished"
   gglnet train --data /data/sirst --split idx_320 --out runs/sirst --time-budget 9 --resume
-  # native-scale 256x256 crops (half centred on targets), cosine schedule with warm-up,
-  # BCE beside softIoU for 10 epochs, EMA; bf16 on CPUs with native bf16 (precision auto)
+  # the CPU recipe: native-scale 256x256 crops (half centred on targets), cosine schedule
+  # with warm-up, EMA of the weights; bf16 on CPUs with native bf16 (precision auto)
   gglnet train --data /data/sirst --split idx_320/train --val-split idx_320/val \\
       --test-split idx_320/test --size none --crop 256 --batch-size 8 --lr 5e-4 \\
-      --schedule cosine --warmup-epochs 2 --min-lr 1e-5 --bce-weight 1 --bce-epochs 10 \\
-      --ema-decay 0.999 --channels-last --out runs/sirst_native
+      --schedule cosine --warmup-epochs 2 --min-lr 1e-5 --ema-decay 0.996 \\
+      --channels-last --epochs 200 --eval-interval 2 --out runs/sirst_b
   # a smoke run on synthetic scenes, on CPU, with a small model
   gglnet train --data synthetic --size 64 --epochs 5 --synthetic-scenes 64 \\
       --model-option widths=[8,16,32] --out runs/smoke
