@@ -67,7 +67,7 @@ def test_plain_folder_has_no_masks(tmp_path: Path) -> None:
     assert data.layout == "plain" and not data.has_masks
     assert data.stems == ["x", "y"]
     assert set(data[0]) == {"image", "stem"}
-    with pytest.raises(ValueError, match="augmentation needs masks"):
+    with pytest.raises(ValueError, match="augmentation and crops need masks"):
         IRSTDDataset(tmp_path, augment=True)
 
 
