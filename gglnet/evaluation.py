@@ -11,8 +11,10 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from gglnet.data import IRSTDDataset
 from gglnet.inference.padding import pad_to_multiple
 from gglnet.metrics import IRSTDMetrics, roc
+from gglnet.metrics.roc import check_roc_thresholds
 
 __all__ = ["evaluate", "format_metrics"]
 
@@ -38,14 +40,18 @@ def evaluate(
     :class:`gglnet.Predictor` pads) and its prediction cropped back, so metrics count exactly
     the image's own pixels.
 
+    The masks of an :class:`~gglnet.data.IRSTDDataset` are checked first
+    (:meth:`~gglnet.data.IRSTDDataset.check_masks`): resizing that makes ground-truth targets
+    vanish, and masks that are not binary, warn once with the counts.
+
     Args:
         model: returns logits ``(B, 1, H, W)``; evaluated in eval mode, its mode restored.
         dataset: the images and masks.
         batch_size: images per forward pass (1 at native size).
         threshold: probability cut-off of the predicted mask.
-        roc_thresholds: also compute the 3D-ROC: a number of evenly spaced thresholds in
-            ``[0, 1]`` (10001 for the paper's 1e-4 step) or the thresholds themselves.
-            Probabilities of the whole set are kept in memory for it.
+        roc_thresholds: also compute the 3D-ROC: a number (at least 2) of evenly spaced
+            thresholds in ``[0, 1]`` (10001 for the paper's 1e-4 step) or the thresholds
+            themselves. Probabilities of the whole set are kept in memory for it.
         device: where to run (the model is moved there); default: where the model's
             parameters are.
         amp: float16 autocast on CUDA.
@@ -60,7 +66,11 @@ def evaluate(
         :func:`gglnet.metrics.plot.plot_roc`).
 
     Raises:
-        ValueError: an empty dataset or items without masks.
+        ValueError: an empty dataset, items without masks, or ``roc_thresholds`` that are
+            not at least 2 thresholds in ``[0, 1]`` (checked before the model runs).
+
+    Warns:
+        UserWarning: resizing loses ground-truth targets, or masks are not binary.
 
     Example:
         >>> import gglnet
@@ -71,6 +81,9 @@ def evaluate(
     """
     if len(dataset) == 0:
         raise ValueError("cannot evaluate on an empty dataset")
+    grid = None if roc_thresholds is None else _roc_grid(roc_thresholds)
+    if isinstance(dataset, IRSTDDataset):
+        dataset.check_masks()
     native = getattr(dataset, "size", 0) is None
     if native:
         batch_size = 1
@@ -96,16 +109,13 @@ def evaluate(
                     logits = _forward_padded(model, image, divisor) if native else model(image)
                 prob = torch.sigmoid(logits.float()).cpu()
                 metrics.update(prob, batch["mask"])
-                if roc_thresholds is not None:
+                if grid is not None:
                     scores.append(prob.numpy())
                     targets.append(batch["mask"].numpy())
     finally:
         model.train(was_training)
     result: dict[str, Any] = {**metrics.compute(), "threshold": threshold}
-    if roc_thresholds is not None:
-        grid = (
-            np.linspace(0, 1, roc_thresholds) if isinstance(roc_thresholds, int) else roc_thresholds
-        )
+    if grid is not None:
         curve = roc(scores, targets, thresholds=grid)
         result |= {
             "auc_pd_fa": curve.auc_pd_fa,
@@ -145,6 +155,20 @@ def format_metrics(metrics: dict[str, Any], title: str = "") -> str:
             f"{metrics['auc_pd_tau']:.4f}  (Fa, tau) {metrics['auc_fa_tau']:.3e}"
         )
     return "\n".join(lines)
+
+
+def _roc_grid(roc_thresholds: int | Sequence[float]) -> np.ndarray:
+    """The 3D-ROC thresholds of ``roc_thresholds``: a count (>= 2) or the values themselves."""
+    if isinstance(roc_thresholds, bool):
+        raise TypeError("roc_thresholds must be a number of thresholds or a sequence, got a bool")
+    if isinstance(roc_thresholds, (int, np.integer)):
+        if roc_thresholds < 2:
+            raise ValueError(
+                f"roc_thresholds must be at least 2 (the 3D-ROC integrates over thresholds; "
+                f"10001 gives the paper's 1e-4 step), got {roc_thresholds}"
+            )
+        return np.linspace(0.0, 1.0, int(roc_thresholds))
+    return check_roc_thresholds(roc_thresholds)
 
 
 def _forward_padded(model: nn.Module, image: torch.Tensor, divisor: int) -> torch.Tensor:

@@ -69,10 +69,21 @@ def test_errors(
     assert message in capsys.readouterr().err
 
 
-def test_bad_size_is_a_usage_error(model_dir: Path) -> None:
+@pytest.mark.parametrize("size", ["0", "-3"])
+def test_bad_size_is_a_usage_error(
+    model_dir: Path, capsys: pytest.CaptureFixture[str], size: str
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["evaluate", "--model", str(model_dir), "--data", "x", "--split", "t", "--size", "-3"])
+        main(["evaluate", "--model", str(model_dir), "--data", "x", "--split", "t", "--size", size])
     assert exit_info.value.code == 2
+    assert f"expected a positive integer or 'none', got '{size}'" in capsys.readouterr().err
+
+
+def test_roc_1_is_an_error(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["evaluate", "--model", str(model_dir), "--data", "synthetic", "--split", "val",
+            "--size", "32", "--synthetic-scenes", "2", "--quiet", "--roc", "1"]  # fmt: skip
+    assert main(args) == 1
+    assert "roc_thresholds must be at least 2" in capsys.readouterr().err
 
 
 def test_roc_plot(model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,7 +95,7 @@ def test_16bit_rgb_and_palette_images(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("values", "expected"),
-    [((0, 1), 1), ((0, 255), 1), ((0, 127), 0), ((0, 128), 1)],
+    [((0, 1), 1), ((0, 255), 1), ((0, 100), 1), ((0, 0), 0)],
 )
 def test_mask_binarisation(tmp_path: Path, values: tuple[int, int], expected: int) -> None:
     root = _write_dataset(tmp_path / "d")
@@ -116,6 +116,59 @@ def test_rescaled_mask_is_accepted_with_a_warning(tmp_path: Path) -> None:
         data.verify()
     assert data[0]["mask"].shape == (1, H, W)
     assert data[0]["mask"].sum() == 9
+
+
+def test_non_binary_masks_warn_once_per_dataset(tmp_path: Path) -> None:
+    root = _write_dataset(tmp_path / "d")
+    for stem in "abc":
+        mask = cv2.imread(str(root / "masks" / f"{stem}.png"), cv2.IMREAD_UNCHANGED)
+        mask[4, 6:9] = 90  # an anti-aliased edge above each target
+        cv2.imwrite(str(root / "masks" / f"{stem}.png"), mask)
+    data = IRSTDDataset(root, size=None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check = data.verify()
+        items = [data[i] for i in range(len(data))]
+        data.check_masks()
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1, messages
+    assert "3 mask(s) of" in messages[0] and "not binary" in messages[0]
+    assert "a, b, c" in messages[0]
+    assert check is not None and check.non_binary == ["a", "b", "c"]
+    assert all(item["mask"][0, 4, 6:9].tolist() == [1.0] * 3 for item in items)
+
+    unchecked = IRSTDDataset(root, size=None)  # items alone: one warning, at the first mask
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        [unchecked[i] for i in range(len(unchecked))]
+    assert len(caught) == 1 and "check_masks() lists them all" in str(caught[0].message)
+
+
+def _small_and_large_target(root: Path) -> Path:
+    """One 64x64 image whose mask holds a 1-pixel target and a 16x16 one."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    mask = np.zeros((64, 64), np.uint8)
+    mask[1, 1] = 255
+    mask[30:46, 30:46] = 255
+    cv2.imwrite(str(root / "images" / "a.png"), mask)
+    cv2.imwrite(str(root / "masks" / "a.png"), mask)
+    return root
+
+
+def test_resizing_that_loses_targets_warns(tmp_path: Path) -> None:
+    root = _small_and_large_target(tmp_path / "d")
+    with pytest.warns(
+        UserWarning,
+        match=r"to 16x16 loses targets: 2 targets as stored, 1 after resizing; "
+        r"1 of 1 images have fewer targets",
+    ):
+        check = IRSTDDataset(root, size=16).check_masks()
+    assert check is not None and (check.stored, check.resized) == (2, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # upscaling and native size keep every target
+        assert IRSTDDataset(root, size=128).verify().resized == 2  # type: ignore[union-attr]
+        assert IRSTDDataset(root, size=None).check_masks().resized == 2  # type: ignore[union-attr]
 
 
 def test_augmentation_depends_on_seed_epoch_and_index_only(tmp_path: Path) -> None:
@@ -179,6 +232,7 @@ def test_bad_data_split_entry_without_image(tmp_path: Path) -> None:
     ("kwargs", "error", "message"),
     [
         ({"size": 0}, ValueError, "size must be a positive integer"),
+        ({"size": -32}, ValueError, "size must be a positive integer"),
         ({"layout": "voc"}, ValueError, "layout must be"),
         ({"split": []}, ValueError, "list of stems is empty"),
     ],
@@ -208,6 +262,24 @@ def test_real_sirst() -> None:
         item = test[index]
         assert item["image"].shape == (3, 512, 512) and item["mask"].shape == (1, 512, 512)
         assert set(item["mask"].unique().tolist()) == {0.0, 1.0}
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "n_masks", "n_targets"),
+    [("sirst", 512, 427, 533), ("nudt-sirst", 256, 1327, 1863)],
+)
+def test_real_masks_are_binary_and_keep_their_targets(
+    name: str, size: int, n_masks: int, n_targets: int
+) -> None:
+    """Every SIRST and NUDT-SIRST mask is 0/255: the non-zero rule keeps exactly the targets
+    of the earlier "above half range" rule, and the paper's sizes lose none of them."""
+    data = IRSTDDataset(shared_path("datasets", name), size=size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check = data.check_masks()
+    assert check is not None and check.non_binary == []
+    assert (check.images, check.stored, check.resized) == (n_masks, n_targets, n_targets)
+    assert check.images_with_targets == n_masks
 
 
 def test_real_nudt_sirst() -> None:

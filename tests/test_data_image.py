@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import warnings
+import zlib
 from pathlib import Path
 
 import cv2
@@ -90,20 +93,66 @@ def test_conversion_errors(image: object, error: type[Exception], match: str) ->
 
 
 @pytest.mark.parametrize(
-    ("values", "dtype", "expected"),
+    ("values", "dtype"),
     [
-        ((0, 1), np.uint8, [0, 1]),
-        ((0, 255), np.uint8, [0, 1]),
-        ((127, 128), np.uint8, [0, 1]),  # > 0.5 after scaling to [0, 1]
-        ((32767, 32768), np.uint16, [0, 1]),
+        ((0, 1), np.uint8),
+        ((0, 255), np.uint8),
+        ((0, 100), np.uint8),  # the old "> half the type's range" rule lost these targets
+        ((0, 1), np.uint16),
+        ((0, 255), np.uint16),  # ... and these
+        ((0, 65535), np.uint16),
     ],
+    ids=["u8-0-1", "u8-0-255", "u8-0-100", "u16-0-1", "u16-0-255", "u16-0-65535"],
 )
-def test_read_mask_binarises(
-    tmp_path: Path, values: tuple[int, int], dtype: type, expected: list
+def test_read_mask_target_is_non_zero_in_every_encoding(
+    tmp_path: Path, values: tuple[int, int], dtype: type
 ) -> None:
-    cv2.imwrite(str(tmp_path / "m.png"), np.array([values], dtype=dtype))
-    mask = read_mask(tmp_path / "m.png")
-    assert mask.dtype == np.uint8 and mask.tolist() == [expected]
+    stored = np.full((3, 4), values[0], dtype)
+    stored[1, 1:3] = values[1]
+    cv2.imwrite(str(tmp_path / "m.png"), stored)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # binary masks do not warn
+        mask = read_mask(tmp_path / "m.png")
+    assert mask.dtype == np.uint8 and mask.tolist() == (stored > 0).astype(int).tolist()
+
+
+def _write_indexed_png(
+    path: Path, indices: np.ndarray, palette: list[tuple[int, int, int]]
+) -> None:
+    """An 8-bit palette (colour type 3) PNG, written by hand: OpenCV writes none."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    height, width = indices.shape
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    rows = b"".join(b"\x00" + row.astype(np.uint8).tobytes() for row in indices)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"PLTE", bytes(v for colour in palette for v in colour))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_read_mask_palette_png(tmp_path: Path) -> None:
+    indices = np.zeros((3, 4), np.uint8)
+    indices[1, 2] = 1
+    # A dark blue target colour: no channel above half range, which the old rule required.
+    _write_indexed_png(tmp_path / "m.png", indices, [(0, 0, 0), (0, 0, 100)])
+    assert read_image(tmp_path / "m.png").shape == (3, 4, 3)
+    assert read_mask(tmp_path / "m.png").tolist() == indices.tolist()
+
+
+def test_read_mask_non_binary_warns(tmp_path: Path) -> None:
+    soft = np.zeros((3, 4), np.uint8)
+    soft[1, 1:4] = (60, 255, 60)  # an anti-aliased edge
+    cv2.imwrite(str(tmp_path / "m.png"), soft)
+    with pytest.warns(UserWarning, match=r"m\.png is not binary .* every non-zero pixel"):
+        mask = read_mask(tmp_path / "m.png")
+    assert mask.tolist() == (soft > 0).astype(int).tolist()
 
 
 def test_read_mask_colour_counts_any_channel(tmp_path: Path) -> None:

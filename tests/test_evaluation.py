@@ -88,6 +88,30 @@ def test_roc_aucs_added(tmp_path: Path) -> None:
     assert metrics["auc_pd_tau"] == pytest.approx(0.0) and metrics["auc_fa_tau"] > 0
 
 
+def test_resizing_that_loses_targets_warns(tmp_path: Path) -> None:
+    (tmp_path / "d" / "images").mkdir(parents=True)
+    (tmp_path / "d" / "masks").mkdir()
+    mask = np.zeros((64, 64), np.uint8)
+    mask[1, 1] = mask[2, 40] = 255  # two 1-pixel targets the 16x16 masks miss
+    mask[30:46, 30:46] = 255
+    cv2.imwrite(str(tmp_path / "d" / "images" / "a.png"), mask)
+    cv2.imwrite(str(tmp_path / "d" / "masks" / "a.png"), mask)
+    with pytest.warns(
+        UserWarning, match=r"to 16x16 loses targets: 3 targets as stored, 1 after resizing"
+    ):
+        metrics = evaluate(_Oracle(), IRSTDDataset(tmp_path / "d", size=16), progress=False)
+    assert metrics["n_targets"] == 1
+
+
+@pytest.mark.parametrize("roc_thresholds", [1, 0, -5, [0.5]])
+def test_roc_needs_two_thresholds_before_running(tmp_path: Path, roc_thresholds: object) -> None:
+    root = _target_images(tmp_path / "d", [(32, 32)])
+    model = _Oracle()
+    with pytest.raises(ValueError, match="at least 2"):
+        evaluate(model, IRSTDDataset(root, "test", size=32), roc_thresholds=roc_thresholds)
+    assert model.sizes == []  # refused before the model ran
+
+
 def test_errors(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "x.png"), np.zeros((16, 16), np.uint8))
     with pytest.raises(ValueError, match="needs masks"):

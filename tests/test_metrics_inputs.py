@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -90,6 +91,31 @@ def test_probabilities_out_of_range_suggest_from_logits():
         load_pair(pred, target)
     prob, _ = load_pair(pred, target, from_logits=True)
     assert prob[0, 0, 0] == pytest.approx(1 / (1 + np.exp(-3.5)))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p, t: IRSTDMetrics(from_logits=True).update(p, t),
+        lambda p, t: iou(p, t, from_logits=True),
+        lambda p, t: roc(p, t, thresholds=[0.0, 1.0], from_logits=True),
+    ],
+    ids=["IRSTDMetrics", "iou", "roc"],
+)
+def test_probabilities_passed_as_logits_warn(call):
+    """Sigmoids of [0, 1] all lie above 0.5: every pixel would count as predicted."""
+    pred, target = _pair()
+    pred[0, 0, 1, 1] = 1.0
+    with pytest.warns(UserWarning, match=r"from_logits=True but every value of pred lies in"):
+        call(pred, target)
+
+
+def test_logits_outside_zero_one_do_not_warn():
+    pred, target = _pair()
+    pred[0, 0, 1, 1] = -3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        IRSTDMetrics(from_logits=True).update(pred, target)
 
 
 def test_from_logits_uses_torch_sigmoid_for_numpy_and_torch():

@@ -153,9 +153,11 @@ def test_no_targets_gives_nan_pd():
     assert curve.fa.tolist() == [2 / 64, 1 / 64]
 
 
-def test_single_threshold_has_zero_area():
-    curve = roc(*_two_blobs(), thresholds=[0.5])
-    assert (curve.auc_pd_fa, curve.auc_pd_tau, curve.auc_fa_tau) == (0.0, 0.0, 0.0)
+@pytest.mark.parametrize("thresholds", [[0.5], [0.5, 0.5]])
+def test_fewer_than_two_thresholds_are_refused(thresholds):
+    """One threshold spans no interval: every AUC would be a silent 0."""
+    with pytest.raises(ValueError, match="at least 2 distinct thresholds"):
+        roc(*_two_blobs(), thresholds=thresholds)
 
 
 def test_to_dict_is_json_ready():

@@ -29,6 +29,8 @@ def test_round_trip_normalises_model_options() -> None:
     [
         ({"epochs": 0}, "epochs must be a positive integer"),
         ({"size": 2.5}, "size must be a positive integer"),
+        ({"size": 0}, "size must be a positive integer"),
+        ({"size": -1}, "size must be a positive integer"),
         ({"batch_size": True}, "batch_size must be a positive integer"),
         ({"val_fraction": 1.0}, "val_fraction"),
         ({"lr": -1.0}, "lr must be"),

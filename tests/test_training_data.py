@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from gglnet.data import cut_split, write_split, write_synthetic_dataset
@@ -60,6 +62,43 @@ def test_corrupt_image_stops_before_training(root: Path) -> None:
     (root / "images" / f"{stem}.png").write_bytes(b"not a png")
     with pytest.raises(ValueError, match=rf"cannot decode image .*{stem}\.png"):
         build_datasets(TrainConfig("run", data=str(root), split="idx", size=32, quiet=True))
+
+
+def test_dataset_without_targets_is_refused(root: Path) -> None:
+    for mask in (root / "masks").iterdir():
+        cv2.imwrite(str(mask), np.zeros((32, 32), np.uint8))
+    with pytest.raises(ValueError, match=r"training set .* has no target: all 14 of its masks"):
+        build_datasets(TrainConfig("run", data=str(root), split="idx", size=32, quiet=True))
+
+
+def _dots(root: Path, n: int, large: int) -> Path:
+    """``n`` 64x64 images with a 1-pixel target each; the first ``large`` add a 16x16 one."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    for i in range(n):
+        mask = np.zeros((64, 64), np.uint8)
+        mask[1, 1] = 255
+        if i < large:
+            mask[30:46, 30:46] = 255
+        cv2.imwrite(str(root / "images" / f"{i}.png"), mask)
+        cv2.imwrite(str(root / "masks" / f"{i}.png"), mask)
+    return root
+
+
+def test_resizing_that_loses_targets_warns(tmp_path: Path) -> None:
+    root = _dots(tmp_path / "d", n=10, large=10)
+    with pytest.warns(UserWarning, match=r"to 16x16 loses targets: \d+ targets as stored"):
+        data = build_datasets(TrainConfig("run", data=str(root), size=16, quiet=True))
+    assert data.train.mask_check.stored == 2 * data.train.mask_check.resized
+
+
+def test_resizing_that_loses_every_target_is_refused(tmp_path: Path) -> None:
+    root = _dots(tmp_path / "d", n=10, large=0)
+    with (
+        pytest.warns(UserWarning, match="loses targets"),
+        pytest.raises(ValueError, match=r"its 9 targets all vanish when the masks are resized"),
+    ):
+        build_datasets(TrainConfig("run", data=str(root), size=16, quiet=True))
 
 
 def test_synthetic_sets() -> None:

@@ -157,7 +157,7 @@ def _dataset(args: argparse.Namespace) -> IRSTDDataset | SyntheticDataset:
 
 
 def _size(text: str) -> int | None:
-    if text.lower() in ("none", "0", "native"):
+    if text.lower() in ("none", "native"):
         return None
     try:
         size = int(text)

@@ -11,7 +11,7 @@
 
 from gglnet.data.augment import Augment
 from gglnet.data.crop import random_crop
-from gglnet.data.dataset import IRSTDDataset, detect_layout
+from gglnet.data.dataset import IRSTDDataset, MaskCheck, detect_layout
 from gglnet.data.image import image_to_tensor, read_image, read_mask
 from gglnet.data.splits import cut_split, read_split, resolve_split, write_split
 from gglnet.data.synthetic import SyntheticDataset, make_scene, write_synthetic_dataset
@@ -19,6 +19,7 @@ from gglnet.data.synthetic import SyntheticDataset, make_scene, write_synthetic_
 __all__ = [
     "Augment",
     "IRSTDDataset",
+    "MaskCheck",
     "SyntheticDataset",
     "cut_split",
     "detect_layout",

@@ -10,13 +10,16 @@ Layouts (``layout="auto"`` picks the first that fits):
 
 Images are 8-bit grey, RGB or palette, or 16-bit grey; items hold them as ``(3, S, S)``
 float32 in ``[0, 1]`` (8-bit / 255, 16-bit / 65535, grey repeated to three channels: SPEC §1).
-Masks are binarised by :func:`~gglnet.data.image.read_mask`.
+Masks are binarised by :func:`~gglnet.data.image.read_mask`'s rule (a pixel is a target when
+it is non-zero); :meth:`IRSTDDataset.check_masks` counts their targets and warns, once per
+dataset, about masks that are not binary and about targets that resizing makes vanish.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -28,10 +31,18 @@ from tqdm.auto import tqdm
 
 from gglnet.data.augment import Augment
 from gglnet.data.crop import random_crop
-from gglnet.data.image import image_to_tensor, read_image, read_mask
+from gglnet.data.image import decode_mask, image_to_tensor, read_image
 from gglnet.data.splits import read_split, resolve_split
+from gglnet.metrics.components import component_stats
 
-__all__ = ["IMAGE_EXTENSIONS", "LAYOUTS", "IRSTDDataset", "Sample", "detect_layout"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "LAYOUTS",
+    "IRSTDDataset",
+    "MaskCheck",
+    "Sample",
+    "detect_layout",
+]
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 """Image file extensions looked for, in order of preference when a stem has several."""
@@ -44,6 +55,47 @@ Sample = dict[str, "torch.Tensor | str"]
 (absent for the plain layout), ``stem`` str."""
 
 _SIRST_SUFFIX = "_pixels0"
+_SHOWN_FILES = 5
+
+
+@dataclass
+class MaskCheck:
+    """What :meth:`IRSTDDataset.check_masks` found in a dataset's masks.
+
+    Targets are 8-connected components, labelled as the Pd/Fa metrics label them.
+
+    Attributes:
+        images: masks checked.
+        stored: targets in the masks as stored on disk.
+        resized: targets in the masks as the items hold them (resized to ``size``, or to the
+            image's size for a mask stored at another scale); ``stored`` when none is resized.
+        images_with_targets: masks holding at least one target as the items hold them.
+        images_losing_targets: masks with fewer targets as items than as stored.
+        images_emptied: masks with targets as stored and none as items.
+        non_binary: stems of the masks that are not binary (their non-zero pixels hold more
+            than one value).
+    """
+
+    images: int = 0
+    stored: int = 0
+    resized: int = 0
+    images_with_targets: int = 0
+    images_losing_targets: int = 0
+    images_emptied: int = 0
+    non_binary: list[str] = field(default_factory=list)
+
+    def add(self, stem: str, stored: np.ndarray, resized: np.ndarray, binary: bool) -> None:
+        """Count one mask, ``(h, w)`` as stored and ``(H, W)`` as its item holds it."""
+        before = _count_targets(stored)
+        after = before if resized is stored else _count_targets(resized)
+        self.images += 1
+        self.stored += before
+        self.resized += after
+        self.images_with_targets += after > 0
+        self.images_losing_targets += after < before
+        self.images_emptied += before > 0 and after == 0
+        if not binary:
+            self.non_binary.append(stem)
 
 
 def detect_layout(root: str | Path) -> str:
@@ -119,7 +171,7 @@ class IRSTDDataset(Dataset):
         crop: int | None = None,
         crop_target_fraction: float = 0.5,
     ) -> None:
-        if size is not None and (not isinstance(size, int) or size < 1):
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise ValueError(f"size must be a positive integer or None, got {size!r}")
         if crop is not None and (isinstance(crop, bool) or not isinstance(crop, int) or crop < 1):
             raise ValueError(f"crop must be a positive integer or None, got {crop!r}")
@@ -135,6 +187,8 @@ class IRSTDDataset(Dataset):
         self.crop = crop
         self.crop_target_fraction = crop_target_fraction
         self.epoch = 0
+        self.mask_check: MaskCheck | None = None
+        self._warned: set[str] = set()
         images_dir = self.root / "images"
         self.image_dir = images_dir if images_dir.is_dir() else self.root
         images = _index(self.image_dir)
@@ -199,16 +253,24 @@ class IRSTDDataset(Dataset):
 
         Returns:
             ``(image, mask)``: the image as :func:`~gglnet.data.image.read_image` returns it,
-            the mask ``(h, w)`` uint8 of 0 and 1 or ``None`` for the plain layout. ``(h, w)``
-            differs from the image's only for a rescaled mask (see the class docstring).
+            the mask ``(h, w)`` uint8 of 0 and 1 (its non-zero pixels) or ``None`` for the
+            plain layout. ``(h, w)`` differs from the image's only for a rescaled mask (see
+            the class docstring).
 
         Raises:
             ValueError: an unreadable file, or a mask that does not fit its image.
+
+        Warns:
+            UserWarning: the first mask that is not binary this dataset meets, unless
+                :meth:`check_masks` or :meth:`verify` already listed them.
         """
         image = read_image(self.image_paths[index])
         if self.mask_paths is None:
             return image, None
-        mask = read_mask(self.mask_paths[index])
+        mask, binary = self._decode_mask(index)
+        if not binary and "non_binary" not in self._warned:
+            self._warned.add("non_binary")
+            self._warn_non_binary([self.stems[index]], complete=False)
         if mask.shape != image.shape[:2]:
             _check_rescaled(self.image_paths[index], image.shape[:2], self.mask_paths[index], mask)
         return image, mask
@@ -219,9 +281,8 @@ class IRSTDDataset(Dataset):
         if self.size is not None:
             height = width = self.size
             image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
-        if mask is not None and mask.shape != (height, width):
-            # INTER_NEAREST_EXACT samples like PIL's NEAREST, which the released code uses.
-            mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST_EXACT)
+        if mask is not None:
+            mask = _fit_mask(mask, (height, width))
         pixels = image.astype(np.float32) / np.float32(np.iinfo(image.dtype).max)
         rng = np.random.default_rng((self.seed, self.epoch, index))
         if self.crop is not None and mask is not None:
@@ -233,26 +294,133 @@ class IRSTDDataset(Dataset):
             item["mask"] = torch.from_numpy(mask[None].astype(np.float32))
         return item
 
-    def verify(self, progress: bool = False) -> None:
-        """Decode every image and mask once and check that they fit together.
+    def verify(self, progress: bool = False) -> MaskCheck | None:
+        """Decode every image and mask once, check that they fit, and check the masks.
+
+        Does what :meth:`check_masks` does (its warnings included) while decoding the
+        images, and warns about masks stored at another scale than their image.
 
         Args:
             progress: show a progress bar.
+
+        Returns:
+            The :class:`MaskCheck` of the masks (also kept as :attr:`mask_check`), or
+            ``None`` for the plain layout.
 
         Raises:
             ValueError: the first unreadable file or misfitting mask, by name.
         """
         rescaled = []
+        check = MaskCheck()
         for index in tqdm(range(len(self)), desc="checking data", disable=not progress):
-            image, mask = self.load(index)
-            if mask is not None and mask.shape != image.shape[:2]:
+            image = read_image(self.image_paths[index])
+            if self.mask_paths is None:
+                continue
+            mask, binary = self._decode_mask(index)
+            if mask.shape != image.shape[:2]:
+                _check_rescaled(
+                    self.image_paths[index], image.shape[:2], self.mask_paths[index], mask
+                )
                 rescaled.append(self.stems[index])
+            size = (self.size,) * 2 if self.size is not None else image.shape[:2]
+            check.add(self.stems[index], mask, _fit_mask(mask, size), binary)
         if rescaled:
             warnings.warn(
                 f"{len(rescaled)} mask(s) in {self.root} are stored at another scale than their "
-                f"image and are resized to it: {', '.join(rescaled[:5])}",
+                f"image and are resized to it: {', '.join(rescaled[:_SHOWN_FILES])}",
+                UserWarning,
                 stacklevel=2,
             )
+        if self.mask_paths is None:
+            return None
+        self._report(check)
+        return check
+
+    def check_masks(self, progress: bool = False) -> MaskCheck | None:
+        """Count the targets of every mask, as stored and as the items hold them; warn once.
+
+        Decodes the masks (and, at native size, the images, for their size). Warns, once for
+        the dataset, when masks are not binary (listing them) and when resizing makes targets
+        vanish (with the counts before and after and the number of images affected).
+        :func:`gglnet.evaluation.evaluate` calls it; :meth:`verify` does the same while
+        decoding the images. The result is kept as :attr:`mask_check`; a later call returns
+        it without reading or warning again.
+
+        Args:
+            progress: show a progress bar.
+
+        Returns:
+            A :class:`MaskCheck`, or ``None`` for the plain layout.
+
+        Raises:
+            ValueError: an unreadable mask, by name.
+
+        Example:
+            >>> check = IRSTDDataset("datasets/sirst", "idx_320/test", size=64).check_masks()
+            ... # doctest: +SKIP
+            >>> check.stored, check.resized, check.images_losing_targets  # doctest: +SKIP
+            (102, 85, 16)
+        """
+        if self.mask_paths is None:
+            return None
+        if self.mask_check is not None:
+            return self.mask_check
+        check = MaskCheck()
+        for index in tqdm(range(len(self)), desc="checking masks", disable=not progress):
+            mask, binary = self._decode_mask(index)
+            # At native size only a mask stored at another scale is resized, to its image.
+            size = (
+                (self.size,) * 2
+                if self.size is not None
+                else read_image(self.image_paths[index]).shape[:2]
+            )
+            check.add(self.stems[index], mask, _fit_mask(mask, size), binary)
+        self._report(check)
+        return check
+
+    def _decode_mask(self, index: int) -> tuple[np.ndarray, bool]:
+        assert self.mask_paths is not None
+        return decode_mask(self.mask_paths[index])
+
+    def _report(self, check: MaskCheck) -> None:
+        """Keep ``check`` and warn about what it found, each warning once per dataset."""
+        self.mask_check = check
+        if check.non_binary and "non_binary_listed" not in self._warned:
+            self._warned |= {"non_binary", "non_binary_listed"}
+            self._warn_non_binary(check.non_binary, complete=True)
+        if check.images_losing_targets and "lost_targets" not in self._warned:
+            self._warned.add("lost_targets")
+            size = f"{self.size}x{self.size}" if self.size is not None else "their images' size"
+            emptied = (
+                f"; {check.images_emptied} of them keep no target at all"
+                if check.images_emptied
+                else ""
+            )
+            warnings.warn(
+                f"resizing the masks of {self.root} to {size} loses targets: {check.stored} "
+                f"targets as stored, {check.resized} after resizing; "
+                f"{check.images_losing_targets} of {check.images} images have fewer "
+                f"targets{emptied}. Small targets vanish or merge when masks shrink: use a "
+                "larger size, or size=None (--size none) to keep the stored scale",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _warn_non_binary(self, stems: list[str], complete: bool) -> None:
+        shown = ", ".join(stems[:_SHOWN_FILES]) + (
+            f", ... ({len(stems)} in all)" if len(stems) > _SHOWN_FILES else ""
+        )
+        which = (
+            f"{len(stems)} mask(s) of {self.root} are" if complete else f"a mask of {self.root} is"
+        )
+        hint = "" if complete else " (check_masks() lists them all)"
+        warnings.warn(
+            f"{which} not binary (non-zero pixels of more than one value): "
+            f"{shown}{hint}. Every non-zero pixel counts as target, so anti-aliased edges and "
+            "JPEG noise become target pixels; save masks as 0/255 PNGs (docs/data.md)",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def _find_masks(self) -> list[Path]:
         mask_dir = self.root / "masks"
@@ -302,3 +470,17 @@ def _check_rescaled(
             f"image/mask size mismatch: {image_path} is {width}x{height} but its mask "
             f"{mask_path} is {mask_width}x{mask_height} (W x H)"
         )
+
+
+def _fit_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``mask`` resized to ``(H, W)`` = ``size`` (``mask`` itself when it already fits)."""
+    height, width = size
+    if mask.shape == (height, width):
+        return mask
+    # INTER_NEAREST_EXACT samples like PIL's NEAREST, which the released code uses.
+    return cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST_EXACT)
+
+
+def _count_targets(mask: np.ndarray) -> int:
+    """8-connected targets of a 0/1 mask, labelled as the Pd/Fa metrics label them."""
+    return int(component_stats(mask.view(bool)).area.size)

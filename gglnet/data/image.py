@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
-__all__ = ["image_to_tensor", "read_image", "read_mask"]
+__all__ = ["decode_mask", "image_to_tensor", "read_image", "read_mask"]
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -91,12 +92,15 @@ def image_to_tensor(image: np.ndarray) -> torch.Tensor:
 
 
 def read_mask(path: str | Path) -> np.ndarray:
-    """Read a target mask as a binary array.
+    """Read a target mask as a binary array: a pixel is a target when it is non-zero.
 
-    A mask whose values are all 0 or 1 is a label image and used as is. Otherwise it is scaled
-    to ``[0, 1]`` by its type's full range (255 or 65535) and a pixel is a target when it is
-    above 0.5, the cut-off of the authors' metric code (SPEC §12), so 0/255 masks and
-    anti-aliased masks both work. Colour masks count a pixel as target when any channel does.
+    One rule for every encoding: 0/1 label images, 0/255 and 0/100 masks, 8- or 16-bit,
+    palette PNGs (expanded to RGB; a pixel is target when any channel is non-zero) and
+    instance labels 1, 2, ... all keep every target. A mask is binary when its non-zero
+    pixels share one value; any other mask (anti-aliased edges, JPEG noise, instance labels)
+    warns, because its soft edges and noise become target pixels too (``docs/data.md``).
+    :class:`~gglnet.data.IRSTDDataset` reads masks without this warning and warns once per
+    dataset instead, listing the files.
 
     Args:
         path: an 8- or 16-bit grey, RGB or palette image.
@@ -107,10 +111,41 @@ def read_mask(path: str | Path) -> np.ndarray:
     Raises:
         FileNotFoundError: no such file.
         ValueError: the file is not a readable image (the message names it).
+
+    Warns:
+        UserWarning: the mask is not binary (its non-zero pixels hold more than one value).
     """
-    mask = read_image(path)
-    if mask.ndim == 3:
-        mask = mask.max(axis=2)
-    if mask.max() <= 1:
-        return mask.astype(np.uint8)
-    return (mask > np.iinfo(mask.dtype).max // 2).astype(np.uint8)
+    mask, binary = decode_mask(path)
+    if not binary:
+        warnings.warn(
+            f"mask {path} is not binary (its non-zero pixels hold more than one value): every "
+            "non-zero pixel counts as target, soft edges and compression noise included; "
+            "save masks as 0/255 PNGs",
+            UserWarning,
+            stacklevel=2,
+        )
+    return mask
+
+
+def decode_mask(path: str | Path) -> tuple[np.ndarray, bool]:
+    """:func:`read_mask` without its warning: the binary mask and whether the file was binary.
+
+    Args:
+        path: an 8- or 16-bit grey, RGB or palette image.
+
+    Returns:
+        ``(mask, binary)``: the ``(H, W)`` ``uint8`` mask of 0 and 1 (non-zero pixels), and
+        ``True`` when the file's non-zero pixels all share one value.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is not a readable image (the message names it).
+    """
+    values = read_image(path)
+    if values.ndim == 3:
+        values = values.max(axis=2)
+    target = values != 0
+    # Masks are sparse: comparing the set pixels with one of them is cheaper than np.unique.
+    set_values = values[target]
+    binary = set_values.size == 0 or bool((set_values == set_values[0]).all())
+    return target.view(np.uint8), binary

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import sys
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -26,6 +29,20 @@ Matching = Literal["greedy", "optimal"]
 _MATCHINGS = ("greedy", "optimal")
 _SHAPES = "(B, 1, H, W), (B, H, W) or (H, W)"
 _SHOWN_VALUES = 6
+_PACKAGE_DIR = str(Path(__file__).parent)
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside this package.
+
+    The public functions reach the checks through one or two helpers, so a fixed level would
+    name a line of gglnet for some of them instead of the user's call.
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level += 1
+        frame = frame.f_back
+    return level
 
 
 def _to_numpy(x: ArrayLike, name: str) -> np.ndarray:
@@ -65,6 +82,15 @@ def _probabilities(pred: np.ndarray, from_logits: bool) -> np.ndarray:
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError("pred contains NaN or inf")
     if from_logits:
+        if low >= 0 and high <= 1:
+            # A sigmoid maps all of [0, 1] above 0.5: every pixel would be predicted.
+            warnings.warn(
+                "from_logits=True but every value of pred lies in [0, 1]: these look like "
+                "probabilities, and their sigmoid lies in [0.5, 0.73]; pass "
+                "from_logits=False for probabilities",
+                UserWarning,
+                stacklevel=_caller_stacklevel(),
+            )
         return torch.sigmoid(torch.from_numpy(np.require(pred, requirements="CW"))).numpy()
     if low < 0 or high > 1:
         raise ValueError(

@@ -20,7 +20,7 @@ from gglnet.metrics._inputs import (
 from gglnet.metrics.components import ComponentStats, component_stats
 from gglnet.metrics.target import match_counts
 
-__all__ = ["DEFAULT_THRESHOLDS", "ROCCurve", "roc"]
+__all__ = ["DEFAULT_THRESHOLDS", "ROCCurve", "check_roc_thresholds", "roc"]
 
 DEFAULT_THRESHOLDS = 100
 """Number of evenly spaced thresholds in ``[0, 1]`` (both ends included) by default."""
@@ -57,6 +57,31 @@ class ROCCurve:
             "auc_pd_tau": self.auc_pd_tau,
             "auc_fa_tau": self.auc_fa_tau,
         }
+
+
+def check_roc_thresholds(thresholds: Sequence[float] | np.ndarray | torch.Tensor) -> np.ndarray:
+    """Thresholds of a 3D-ROC: 1-D, finite, in ``[0, 1]``, and at least two distinct values.
+
+    A single threshold (or one value repeated) spans no interval, so every AUC would be 0.
+
+    Args:
+        thresholds: the thresholds, any order.
+
+    Returns:
+        ``(K,)`` float64, in the order given.
+
+    Raises:
+        TypeError: not a sequence of numbers.
+        ValueError: empty, not 1-D, not finite, outside ``[0, 1]`` or fewer than two
+            distinct values.
+    """
+    values = check_thresholds(thresholds)
+    if np.unique(values).size < 2:
+        raise ValueError(
+            "the 3D-ROC needs at least 2 distinct thresholds (its AUCs integrate over "
+            f"them; one gives areas of 0), got {values.tolist()[:5]}"
+        )
+    return values
 
 
 def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
@@ -108,8 +133,9 @@ def roc(
             (sizes may differ between batches).
         targets: binary masks matching ``scores`` (one batch, or a sequence aligned with it):
             {0, 1} (bool, integer, float) or {0, 255} (integer).
-        thresholds: 1-D, finite, within ``[0, 1]``, any order and spacing (the paper steps
-            by 1e-4). Default: ``DEFAULT_THRESHOLDS`` evenly spaced values from 0 to 1.
+        thresholds: 1-D, finite, within ``[0, 1]``, at least two distinct values, any order
+            and spacing (the paper steps by 1e-4). Default: ``DEFAULT_THRESHOLDS`` evenly
+            spaced values from 0 to 1.
         from_logits: apply a sigmoid to ``scores`` first; thresholds stay probabilities.
         matching: ``"greedy"`` (released code) or ``"optimal"``.
 
@@ -118,7 +144,8 @@ def roc(
 
     Raises:
         TypeError, ValueError: invalid inputs (as :class:`gglnet.metrics.IRSTDMetrics`) or
-            thresholds that are empty, not 1-D, not finite or outside ``[0, 1]``.
+            thresholds that are not 1-D, not finite, outside ``[0, 1]`` or fewer than two
+            distinct values.
 
     Example:
         >>> prob = np.zeros((1, 8, 8), np.float32)
@@ -131,7 +158,7 @@ def roc(
     values = (
         np.linspace(0.0, 1.0, DEFAULT_THRESHOLDS)
         if thresholds is None
-        else check_thresholds(thresholds)
+        else check_roc_thresholds(thresholds)
     )
     matching = check_matching(matching)
     order = np.argsort(values, kind="stable")

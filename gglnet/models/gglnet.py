@@ -113,13 +113,43 @@ class GGLNet(
                 nn.init.zeros_(module.bias)
 
     def check_input(self, x: torch.Tensor) -> None:
-        """Raise a ValueError unless ``x`` is ``(B, in_chans, H, W)`` with H, W multiples of 16."""
+        """Raise unless ``x`` is model input: ``(B, in_chans, H, W)``, H and W multiples of 16.
+
+        The input must be float32 (reduced-precision weights then need autocast, as
+        :func:`gglnet.optimize_for_inference` runs them), the dtype of the weights (a bfloat16
+        model takes bfloat16) or the autocast dtype where autocast is on. Other dtypes, such
+        as float64 into a float32 model, are refused rather than cast silently. Values must
+        be finite; values far outside ``[0, 1]`` (such as 0-255 pixels) warn once per model.
+        The value checks are skipped while ``torch.compile`` traces the model (they would
+        break the graph); :class:`gglnet.inference.InferenceModel` runs them before.
+
+        Raises:
+            TypeError: not a floating tensor, or a floating dtype the model cannot take.
+            ValueError: wrong shape, an empty tensor, or NaN/inf values.
+
+        Warns:
+            UserWarning: values outside ``[-1, 2]``: pixels not scaled to ``[0, 1]``.
+        """
+        import math
+        import warnings
+
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"GGLNet expects a torch.Tensor, got {type(x).__name__}")
         if x.dim() != 4:
             raise ValueError(f"GGLNet expects input (B, C, H, W), got shape {tuple(x.shape)}")
         if not x.is_floating_point():
             raise TypeError(f"GGLNet expects a floating tensor (pixels / 255), got {x.dtype}")
+        weights = next(self.parameters()).dtype
+        accepted = {torch.float32, weights}
+        if torch.is_autocast_enabled(x.device.type):
+            accepted.add(torch.get_autocast_dtype(x.device.type))
+        if x.dtype not in accepted:
+            names = " or ".join(sorted(str(dtype) for dtype in accepted))
+            raise TypeError(
+                f"GGLNet with {weights} weights expects {names} input, got {x.dtype}; "
+                f"convert it with x.to({weights}), or run reduced precision with "
+                "torch.autocast or gglnet.optimize_for_inference(dtype=...)"
+            )
         channels = self.config.in_chans
         if x.shape[1] != channels:
             hint = " (repeat grey images to 3 channels)" if x.shape[1] == 1 else ""
@@ -127,6 +157,8 @@ class GGLNet(
                 f"GGLNet expects {channels} input channels, got {x.shape[1]} in shape "
                 f"{tuple(x.shape)}{hint}"
             )
+        if x.numel() == 0:
+            raise ValueError(f"GGLNet got an empty input of shape {tuple(x.shape)}")
         divisor = self.config.size_divisor
         height, width = x.shape[-2:]
         if height % divisor or width % divisor:
@@ -135,6 +167,21 @@ class GGLNet(
                 f"GGLNet needs H and W to be multiples of {divisor} ({len(self.config.widths) - 1} "
                 f"2x poolings), got (H, W) = ({height}, {width}); pad the input to {padded} "
                 "and crop the output back (gglnet.Predictor does this for you)"
+            )
+        if torch.compiler.is_compiling() or torch.jit.is_tracing():
+            return
+        # One reduction and one device-to-host copy; NaN propagates through min and max.
+        low, high = torch.stack(torch.aminmax(x.detach())).float().tolist()
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"GGLNet input contains NaN or inf (shape {tuple(x.shape)})")
+        if (low < -1 or high > 2) and not getattr(self, "_warned_input_range", False):
+            self._warned_input_range = True
+            warnings.warn(
+                f"GGLNet input holds values in [{low:.4g}, {high:.4g}], far outside the [0, 1] "
+                "it was trained on: divide 8-bit pixels by 255 (16-bit by 65535), or use "
+                "gglnet.data.image_to_tensor or gglnet.Predictor, which scale for you",
+                UserWarning,
+                stacklevel=5,  # the caller of model(x): check_input, forward, two nn.Module frames
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from torch.utils.data import Dataset
 
-from gglnet.data import IRSTDDataset, SyntheticDataset, cut_split
+from gglnet.data import IRSTDDataset, MaskCheck, SyntheticDataset, cut_split
 from gglnet.data.splits import split_pair
 from gglnet.data.synthetic import SPLIT_SEEDS
 from gglnet.training.config import TrainConfig
@@ -37,7 +37,9 @@ def build_datasets(config: TrainConfig) -> RunData:
     """Build the sets a config describes and check them before training starts.
 
     File datasets are decoded once in full (:meth:`IRSTDDataset.verify`), so a corrupt file
-    stops the run before its first step. A validation set sharing images with training, or a
+    stops the run before its first step. A set whose masks hold no target (every mask empty,
+    or every target lost to resizing) is an error: training on it learns to predict nothing
+    and validating on it chooses nothing. A validation set sharing images with training, or a
     test set sharing images with either, is an error.
 
     Args:
@@ -47,16 +49,17 @@ def build_datasets(config: TrainConfig) -> RunData:
         The datasets.
 
     Raises:
-        FileNotFoundError, ValueError: bad data or splits (the message names the file), or a
-            validation or test set that overlaps the data used before it.
+        FileNotFoundError, ValueError: bad data or splits (the message names the file), a
+            set without targets, or a validation or test set that overlaps the data used
+            before it.
     """
     if config.data == "synthetic":
-        data = _synthetic(config)
-    else:
-        data = _from_folder(config)
-        for dataset in (data.train, data.val, data.test):
-            if dataset is not None:
-                dataset.verify(progress=not config.quiet)
+        return _synthetic(config)
+    data = _from_folder(config)
+    for name, dataset in (("training", data.train), ("validation", data.val), ("test", data.test)):
+        if dataset is not None:
+            check = dataset.verify(progress=not config.quiet)
+            _check_has_targets(name, dataset, check)
     return data
 
 
@@ -100,6 +103,23 @@ def _from_folder(config: TrainConfig) -> RunData:
     if test is not None:
         _check_disjoint("test", test, set(train.stems) | set(val.stems))
     return RunData(train, val, test, _fingerprints(train=train, val=val, test=test))
+
+
+def _check_has_targets(name: str, dataset: IRSTDDataset, check: MaskCheck | None) -> None:
+    if check is None or check.resized:
+        return
+    if check.stored == 0:
+        raise ValueError(
+            f"the {name} set ({dataset.source}) has no target: all {check.images} of its masks "
+            f"in {dataset.root / 'masks'} are empty (every pixel 0). A pixel is a target when "
+            "it is non-zero (docs/data.md); check that the masks are the right files"
+        )
+    size = f"{dataset.size}x{dataset.size}" if dataset.size else "their images' size"
+    raise ValueError(
+        f"the {name} set ({dataset.source}) has no target left after resizing: its "
+        f"{check.stored} targets all vanish when the masks are resized to {size}; use a "
+        "larger size, or size none with a crop"
+    )
 
 
 def _check_disjoint(name: str, dataset: IRSTDDataset, used: set[str]) -> None:
