@@ -6,8 +6,8 @@ pixels are tiled)::
     python examples/detect_in_frames.py frame_000.png frame_001.png ...
 
 Without arguments it runs on a short stream of synthetic infrared frames, so it needs no
-download. It uses the shipped ``gglnet_synthetic`` weights; pass ``--model`` for others
-(``gglnet_sirst`` once published, or a run's ``best/`` folder).
+download. It uses the shipped ``gglnet.synthetic`` weights; pass ``--model`` for others
+(``gglnet.sirst`` once published, or a run's ``best/`` folder).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def file_stream(paths: Sequence[str]) -> Iterator[tuple[str, np.ndarray]]:
 
 
 def detect_stream(
-    frames: Iterator[tuple[str, np.ndarray]], model: str = "gglnet_synthetic", device: str = "cpu"
+    frames: Iterator[tuple[str, np.ndarray]], model: str = "gglnet.synthetic", device: str = "cpu"
 ) -> dict[str, list[Component]]:
     """Detections per frame name; each has a centroid ``(y, x)``, a box, an area, a peak score."""
     predictor = gglnet.Predictor(model, device=device, tile=512)
@@ -47,7 +47,7 @@ def detect_stream(
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("frames", nargs="*", help="image files (default: synthetic frames)")
-    parser.add_argument("--model", default="gglnet_synthetic", help="name or weight folder")
+    parser.add_argument("--model", default="gglnet.synthetic", help="name or weight folder")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, ...")
     args = parser.parse_args(argv)
     frames = file_stream(args.frames) if args.frames else synthetic_stream()

@@ -12,12 +12,13 @@ from gglnet.inference import Predictor, optimize_for_inference
 from gglnet.models import (
     GGLNet,
     GGLNetConfig,
+    PretrainedCfg,
     convert_official_state_dict,
     create_model,
+    get_pretrained_cfg,
     list_models,
     load_model,
 )
-from gglnet.models.pretrained import PretrainedCfg, get_pretrained_cfg
 
 __version__ = "0.1.0"
 
@@ -40,8 +41,7 @@ __all__ = [
     "optimize_for_inference",
 ]
 
-# Every registered name becomes a timm model once timm is imported (timm itself is not imported
-# here: it costs seconds).
-from gglnet.hub import timm_registry as _timm_registry
+# gglnet's names become timm models (gglnet/integrations/timm.py) when timm is installed.
+from gglnet.integrations import register_integrations as _register_integrations
 
-_timm_registry.install()
+_register_integrations()

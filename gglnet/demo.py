@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from gglnet.data.synthetic import SPLIT_SEEDS, make_scene
+from gglnet.hardware import resolve_device
 from gglnet.inference import Predictor
 from gglnet.inference.overlay import draw_detections
 from gglnet.metrics import Component, find_components
@@ -25,7 +26,7 @@ from gglnet.metrics.target import match_components
 
 __all__ = ["DEMO_MODEL", "DemoResult", "run_demo"]
 
-DEMO_MODEL = "gglnet_synthetic"
+DEMO_MODEL = "gglnet.synthetic"
 """The weights the demo uses: GGL-Net trained on synthetic scenes, shipped in ``weights/``."""
 
 OUTPUT_FILES = ("scene.png", "overlay.png", "detections.json")
@@ -102,7 +103,9 @@ def run_demo(
 
     Raises:
         FileExistsError: an output file exists and ``overwrite`` is false.
+        ValueError: ``device`` is not available (:func:`gglnet.hardware.resolve_device`).
     """
+    device = resolve_device(device)
     out_dir = Path(out_dir)
     files = {name: out_dir / name for name in OUTPUT_FILES}
     existing = [str(p) for p in files.values() if p.exists()]

@@ -1,4 +1,4 @@
-"""What the hardware can do, decided at run time: native bf16 arithmetic, the CPU's name."""
+"""The hardware, decided at run time: which device to use, native bf16, the CPU's name."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["cpu_flags", "cpu_model", "has_native_bf16"]
+__all__ = ["cpu_flags", "cpu_model", "has_native_bf16", "resolve_device"]
 
 _CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
@@ -62,3 +62,64 @@ def has_native_bf16(device: str | torch.device = "cpu") -> bool:
     if device.type == "cpu":
         return any(flag in cpu_flags() for flag in _CPU_BF16_FLAGS)
     return False
+
+
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """The device to run on, checked: every command and function resolves devices here.
+
+    Args:
+        device: ``None`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+            ``"cuda:N"``, ``"mps"``, or a :class:`torch.device`.
+
+    Returns:
+        The :class:`torch.device`.
+
+    Raises:
+        ValueError: the name is not a device (``"gpu"``), or the device is not on this machine
+            (``"cuda"`` without CUDA, ``"cuda:7"`` on a one-GPU machine); the message says what
+            this machine has.
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+    """
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if isinstance(device, torch.device):
+        resolved, name = device, str(device)
+    else:
+        name = str(device).strip()
+        try:
+            resolved = torch.device(name.lower())
+        except (RuntimeError, ValueError):
+            raise ValueError(
+                f"unknown device {name!r}: expected 'cpu', 'cuda', 'cuda:N' or 'mps' "
+                f"(this machine has {_available_devices()})"
+            ) from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device {name!r} needs CUDA, which is not available here (this machine has "
+                f"{_available_devices()}); use --device cpu"
+            )
+        count = torch.cuda.device_count()
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(
+                f"device {name!r} does not exist: this machine has {_available_devices()}"
+            )
+    elif resolved.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(f"device {name!r} (Apple MPS) is not available here")
+    elif resolved.type != "cpu":
+        raise ValueError(
+            f"device {name!r} is not supported by gglnet: use 'cpu', 'cuda', 'cuda:N' or 'mps'"
+        )
+    return resolved
+
+
+def _available_devices() -> str:
+    if not torch.cuda.is_available():
+        return "only the CPU"
+    count = torch.cuda.device_count()
+    gpus = ", ".join(f"cuda:{i}" for i in range(count))
+    return f"the CPU and {count} CUDA device{'s' if count > 1 else ''} ({gpus})"

@@ -10,7 +10,7 @@ import pytest
 import torch
 from hub_server import LocalHub, serve_hub
 
-from gglnet.hub import download as download_module
+from gglnet.models import loading
 
 SHARED = Path(os.environ.get("GGLNET_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
@@ -43,6 +43,6 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
     empty checkout ``weights/`` folder, so that named weights can only come from this Hub."""
     monkeypatch.delenv("GGLNET_WEIGHTS_DIR", raising=False)
     checkout = tmp_path / "checkout_weights"
-    monkeypatch.setattr(download_module, "checkout_weights_dir", lambda: checkout)
+    monkeypatch.setattr(loading, "checkout_weights_dir", lambda: checkout)
     with serve_hub(tmp_path, monkeypatch) as served:
         yield served

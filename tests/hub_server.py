@@ -16,7 +16,7 @@ It serves model repositories kept in memory with the parts of the Hub's protocol
 :func:`serve_hub` starts it on 127.0.0.1 (port 0) and points ``huggingface_hub`` at it by
 patching the constants that the client reads at import time (``HF_ENDPOINT``, the URL template,
 the cache folder, ``HF_HUB_OFFLINE``); pytest's ``monkeypatch`` restores them.
-:func:`registered_weights` registers a temporary named weight and removes it afterwards.
+:func:`registered_weights` registers temporary weights ``arch.tag`` and removes them afterwards.
 """
 
 from __future__ import annotations
@@ -36,11 +36,17 @@ import pytest
 import torch
 from huggingface_hub import ModelCard, constants, file_download
 
-from gglnet.hub import file_sha256, weight_files
 from gglnet.models import GGLNet, create_model
 from gglnet.models.config import GGLNetConfig
+from gglnet.models.folders import file_sha256, weight_files
 from gglnet.models.pretrained import PretrainedCfg
-from gglnet.models.registry import ModelEntry, register_model, unregister_model
+from gglnet.models.registry import (
+    list_models,
+    register_model,
+    register_pretrained,
+    split_model_name,
+    unregister_model,
+)
 
 
 @dataclass
@@ -279,13 +285,19 @@ def release_sha256(folder: Path) -> dict[str, str]:
 @contextmanager
 def registered_weights(
     name: str, config: GGLNetConfig, **pretrained_cfg: object
-) -> Iterator[ModelEntry]:
-    """Register ``name`` with a :class:`PretrainedCfg` for the duration of a test."""
+) -> Iterator[PretrainedCfg]:
+    """Register weights ``arch.tag`` with a :class:`PretrainedCfg` for the duration of a test;
+    the architecture ``arch`` is registered too (with ``config``) when it is new."""
     cfg = PretrainedCfg(
         **{"dataset": "synthetic", "split": "test", "input_size": (8, 8), **pretrained_cfg}
     )
-    entry = register_model(name, config, "temporary weights of a test", pretrained_cfg=cfg)
+    arch, tag = split_model_name(name)
+    assert tag, f"weights are named arch.tag, got {name!r}"
+    new_arch = arch not in list_models()
+    if new_arch:
+        register_model(arch, config, "temporary architecture of a test")
+    register_pretrained({name: cfg})
     try:
-        yield entry
+        yield cfg
     finally:
-        unregister_model(name)
+        unregister_model(arch if new_arch else name)

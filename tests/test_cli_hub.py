@@ -10,9 +10,9 @@ from hub_server import LocalHub, random_model, registered_weights, release_sha25
 from huggingface_hub import ModelCard
 
 from gglnet.cli import main
-from gglnet.hub import file_sha256
+from gglnet.models.folders import file_sha256
 
-NAME = "gglnet_test_cli"
+NAME = "gglnet_test_cli.v1"
 REPO = "gglnet-test/cli"
 
 
@@ -114,5 +114,5 @@ def test_download(tmp_path: Path, folder: Path, hub: LocalHub) -> None:
 
 
 def test_download_unpublished_name(capsys: pytest.CaptureFixture) -> None:
-    assert main(["hub", "download", "gglnet"]) == 1
-    assert "no published weights" in capsys.readouterr().err
+    assert main(["hub", "download", "gglnet_fuse_add"]) == 1
+    assert "has no weights" in capsys.readouterr().err

@@ -92,9 +92,9 @@ def test_shipped_weights_find_the_targets_offline(
 def test_shipped_card_reports_the_registered_metrics() -> None:
     from huggingface_hub import ModelCard
 
-    cfg = gglnet.get_pretrained_cfg("gglnet_synthetic")
+    cfg = gglnet.get_pretrained_cfg("gglnet.synthetic")
     card = ModelCard.load(
-        Path(__file__).resolve().parents[1] / "weights/gglnet_synthetic/README.md"
+        Path(__file__).resolve().parents[1] / "weights/gglnet.synthetic/README.md"
     )
     measured = {
         r.metric_type: r.metric_value

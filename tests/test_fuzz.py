@@ -349,12 +349,6 @@ def test_safetensors_reader_gives_a_dict_or_a_value_error(scratch: Path, data: b
     _check_weight_file(scratch / "x.safetensors", data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_state_dict_file lets torch.load's IndexError, KeyError and struct.error "
-    "through for corrupt legacy (non-zip) pickles; gglnet/models/checkpoint.py should turn "
-    "every exception of torch.load into ValueError",
-)
 @FUZZ
 @given(
     data=st.one_of(

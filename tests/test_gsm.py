@@ -42,7 +42,7 @@ def test_gsm_res_equals_its_parts() -> None:
 
 
 def test_gsm_rejects_unknown_fusion() -> None:
-    with pytest.raises(ValueError, match="'res' or 'add'"):
+    with pytest.raises(ValueError, match=r"one of \('res', 'add'\)"):
         GSM(8, fusion="concat")  # type: ignore[arg-type]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -16,11 +18,11 @@ from hub_server import (
 )
 
 import gglnet
-from gglnet.hub import download as download_module
-from gglnet.hub import download_pretrained, find_pretrained, load_pretrained, weight_files
-from gglnet.models.registry import get_model_entry
+from gglnet.models import loading
+from gglnet.models.folders import weight_files
+from gglnet.models.loading import download_pretrained, find_pretrained, load_pretrained
 
-NAME = "gglnet_test_tiny"
+NAME = "gglnet_test_tiny.v1"
 REPO = "gglnet-test/tiny"
 
 
@@ -100,7 +102,7 @@ def test_corrupted_file_loads_nothing(hub: LocalHub, release: tuple[gglnet.GGLNe
         registered_weights(NAME, model.config, hf_hub_id=REPO, revision=commit, sha256=sha256),
         pytest.raises(ValueError, match="sha256 mismatch") as error,
     ):
-        load_pretrained(target, get_model_entry(NAME))
+        load_pretrained(target, NAME)
     assert sha256["model.safetensors"] in str(error.value)
     assert "model.safetensors" in str(error.value)
     for key, tensor in target.state_dict().items():
@@ -149,7 +151,7 @@ def test_sharded_weights(tmp_path: Path, hub: LocalHub) -> None:
         registered_weights(
             NAME, model.config, hf_hub_id=REPO, revision=commit, filename=index, sha256=incomplete
         ),
-        pytest.raises(ValueError, match="no registered sha256"),
+        pytest.raises(ValueError, match="no published sha256"),
     ):
         gglnet.create_model(NAME, pretrained=True)
 
@@ -162,7 +164,7 @@ def test_weights_dir_comes_first(
 ) -> None:
     model, folder = release
     other = random_model()
-    other.save_pretrained(download_module.checkout_weights_dir() / NAME)
+    other.save_pretrained(loading.checkout_weights_dir() / NAME)
     sha256 = release_sha256(folder)
     monkeypatch.setenv("GGLNET_WEIGHTS_DIR", str(folder.parent))
     with registered_weights(NAME, model.config, hf_hub_id=REPO, sha256=sha256):
@@ -175,9 +177,9 @@ def test_checkout_weights_before_the_hub(
     hub: LocalHub, release: tuple[gglnet.GGLNet, Path]
 ) -> None:
     model, folder = release
-    model.save_pretrained(download_module.checkout_weights_dir() / NAME)
+    model.save_pretrained(loading.checkout_weights_dir() / NAME)
     with registered_weights(NAME, model.config, hf_hub_id=REPO, sha256=release_sha256(folder)):
-        assert find_pretrained(NAME) == download_module.checkout_weights_dir() / NAME
+        assert find_pretrained(NAME) == loading.checkout_weights_dir() / NAME
         assert_same_tensors(model, gglnet.create_model(NAME, pretrained=True))
     assert hub.requests == []
 
@@ -225,5 +227,62 @@ def test_download_pretrained_for_offline_use(
 
 
 def test_unpublished_name_is_refused() -> None:
-    with pytest.raises(ValueError, match="no published weights"):
-        find_pretrained("gglnet")
+    with pytest.raises(ValueError, match="'gglnet_fuse_add' has no weights"):
+        find_pretrained("gglnet_fuse_add")
+    with pytest.raises(ValueError, match=r"weights 'gglnet\.nope' are not published"):
+        find_pretrained("gglnet.nope")
+
+
+def test_default_tag_is_the_first_of_the_table() -> None:
+    assert loading.pretrained_name("gglnet") == gglnet.list_models("gglnet.*", pretrained=True)[0]
+
+
+@pytest.mark.parametrize("value", ["missing-folder", "a-file"])
+def test_weights_dir_that_is_not_a_folder_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("GGLNET_WEIGHTS_DIR", str(tmp_path / value))
+    with pytest.raises(FileNotFoundError, match=r"GGLNET_WEIGHTS_DIR=.* is not a folder"):
+        gglnet.create_model("gglnet.synthetic", pretrained=True)
+
+
+def test_unreachable_hub_fails_fast_with_advice_that_works(
+    tmp_path: Path, hub: LocalHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No retry loop when the Hub cannot be reached (row 9 of the hardening issue): only the
+    cache is asked, and weights not yet pushed point at the source checkout."""
+    from huggingface_hub import constants
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{port}")
+    start = time.monotonic()
+    with pytest.raises(FileNotFoundError) as error:
+        gglnet.create_model("gglnet.synthetic", pretrained=True)
+    assert time.monotonic() - start < 5
+    message = str(error.value)
+    assert "not reachable" in message
+    assert "weights/gglnet.synthetic/ folder of gglnet's source repository" in message
+    assert "\n" not in message
+
+
+def test_from_pretrained_of_a_published_repo_checks_sha256(
+    hub: LocalHub, release: tuple[gglnet.GGLNet, Path]
+) -> None:
+    model, folder = release
+    sha256 = release_sha256(folder)
+    data = bytearray((folder / "model.safetensors").read_bytes())
+    data[-1] ^= 0xFF
+    hub.commit(
+        REPO,
+        {"model.safetensors": bytes(data), "config.json": (folder / "config.json").read_bytes()},
+    )
+    with (
+        registered_weights(NAME, model.config, hf_hub_id=REPO, sha256=sha256),
+        pytest.raises(ValueError, match="sha256 mismatch"),
+    ):
+        gglnet.GGLNet.from_pretrained(REPO)
+    gglnet.GGLNet.from_pretrained(REPO)  # not published: loads what the repository holds

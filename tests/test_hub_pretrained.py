@@ -1,4 +1,4 @@
-"""PretrainedCfg, get_pretrained_cfg and the registry's named weights."""
+"""PretrainedCfg, get_pretrained_cfg and the registry's names: arch and arch.tag."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ from hub_server import registered_weights
 
 import gglnet
 from gglnet import GGLNetConfig, PretrainedCfg
-from gglnet.models.registry import get_model_entry, register_model, unregister_model
+from gglnet.models.registry import (
+    get_architecture,
+    register_model,
+    register_pretrained,
+    split_model_name,
+    unregister_model,
+)
 
 SHA = "ab" * 32
 VALID: dict[str, Any] = {
-    "hf_hub_id": "gglnet/gglnet-sirst",
+    "hf_hub_id": "gglnet/gglnet.sirst",
     "sha256": {"model.safetensors": SHA},
     "dataset": "sirst",
     "split": "idx_320/test",
@@ -25,7 +31,7 @@ VALID: dict[str, Any] = {
 def test_valid_cfg() -> None:
     cfg = PretrainedCfg(**VALID)
     assert (cfg.revision, cfg.filename, cfg.license) == ("main", "model.safetensors", "apache-2.0")
-    assert cfg.hub_url == "gglnet/gglnet-sirst@main"
+    assert cfg.hub_url == "gglnet/gglnet.sirst@main"
     assert cfg.to_dict()["input_size"] == [512, 512]
 
 
@@ -56,13 +62,63 @@ def test_cfg_does_not_share_the_callers_dicts() -> None:
 
 
 def test_get_pretrained_cfg_and_listing() -> None:
-    with registered_weights("gglnet_test_listed", GGLNetConfig(), **VALID) as entry:
-        assert gglnet.get_pretrained_cfg("gglnet_test_listed") is entry.pretrained_cfg
-        assert "gglnet_test_listed" in gglnet.list_models(pretrained=True)
-        assert "gglnet" not in gglnet.list_models(pretrained=True)
-        with pytest.raises(ValueError, match=r"names with weights: .*gglnet_test_listed"):
+    with registered_weights("gglnet_test_listed.a", GGLNetConfig(), **VALID) as cfg:
+        assert gglnet.get_pretrained_cfg("gglnet_test_listed.a") is cfg
+        assert gglnet.get_pretrained_cfg("gglnet_test_listed") is cfg  # the default tag
+        assert "gglnet_test_listed.a" in gglnet.list_models(pretrained=True)
+        assert "gglnet_test_listed" in gglnet.list_models()
+        assert "gglnet_test_listed" not in gglnet.list_models(pretrained=True)
+        with pytest.raises(ValueError, match=r"names with weights: .*gglnet_test_listed\.a"):
             gglnet.get_pretrained_cfg("gglnet_fuse_add")
     assert "gglnet_test_listed" not in gglnet.list_models()
+
+
+def test_names_follow_timm() -> None:
+    assert "gglnet" in gglnet.list_models()
+    assert all("." not in name for name in gglnet.list_models())
+    assert len(gglnet.list_models()) == 11
+    weights = gglnet.list_models(pretrained=True)
+    assert "gglnet.synthetic" in weights
+    assert all(split_model_name(name)[1] for name in weights)
+    assert split_model_name("gglnet.sirst") == ("gglnet", "sirst")
+    assert split_model_name("gglnet") == ("gglnet", None)
+
+
+def test_first_tag_is_the_default_and_tables_keep_their_order() -> None:
+    register_model("gglnet_test_tags", GGLNetConfig(), "temporary")
+    try:
+        register_pretrained({"gglnet_test_tags.b": gglnet.PretrainedCfg(**VALID)})
+        register_pretrained({"gglnet_test_tags.a": gglnet.PretrainedCfg(**VALID)})
+        assert gglnet.list_models("gglnet_test_tags*", pretrained=True) == [
+            "gglnet_test_tags.b",
+            "gglnet_test_tags.a",
+        ]
+        assert gglnet.get_pretrained_cfg("gglnet_test_tags") is gglnet.get_pretrained_cfg(
+            "gglnet_test_tags.b"
+        )
+        unregister_model("gglnet_test_tags.b")
+        assert gglnet.list_models("gglnet_test_tags*", pretrained=True) == ["gglnet_test_tags.a"]
+    finally:
+        unregister_model("gglnet_test_tags")
+    assert gglnet.list_models("gglnet_test_tags*", pretrained=True) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("gglnet_nope.sirst", "unknown model"),  # weights of an unknown architecture
+        ("sirst", "weights are named arch.tag"),
+        ("gglnet.synthetic", "already registered"),
+    ],
+)
+def test_bad_weights_names(name: str, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        register_pretrained({name: gglnet.PretrainedCfg(**VALID)})
+
+
+def test_architecture_names_cannot_hold_a_dot() -> None:
+    with pytest.raises(ValueError, match=r"cannot hold '\.'"):
+        register_model("gglnet.v2", GGLNetConfig(), "bad")
 
 
 def test_unknown_name() -> None:
@@ -72,8 +128,8 @@ def test_unknown_name() -> None:
 
 def test_unregister_model() -> None:
     register_model("gglnet_test_gone", GGLNetConfig(), "temporary")
-    assert unregister_model("gglnet_test_gone").name == "gglnet_test_gone"
+    unregister_model("gglnet_test_gone")
     with pytest.raises(ValueError, match="unknown model"):
-        get_model_entry("gglnet_test_gone")
+        get_architecture("gglnet_test_gone")
     with pytest.raises(ValueError, match="unknown model"):
         unregister_model("gglnet_test_gone")

@@ -9,10 +9,12 @@ import pytest
 from hub_server import LocalHub, random_model, registered_weights, release_sha256
 from safetensors.torch import load_file, save_file
 
-from gglnet.hub import file_sha256
+import gglnet
 from gglnet.hub.publish import check_release_folder, push_folder
+from gglnet.models import loading
+from gglnet.models.folders import file_sha256
 
-NAME = "gglnet_test_release"
+NAME = "gglnet_test_release.v1"
 
 
 @pytest.fixture
@@ -110,3 +112,14 @@ def test_push_to_a_new_branch(folder: Path, hub: LocalHub) -> None:
         hub.files("gglnet-test/release", "candidate")["model.safetensors"]
         == (folder / "model.safetensors").read_bytes()
     )
+
+
+@pytest.mark.parametrize("name", gglnet.list_models(pretrained=True))
+def test_every_listed_weights_folder_is_a_complete_release(name: str) -> None:
+    folder = loading.checkout_weights_dir() / name
+    assert folder.is_dir(), f"{name} is listed but {folder} is missing"
+    files = check_release_folder(folder)
+    cfg = gglnet.get_pretrained_cfg(name)
+    assert {f.name: f.sha256 for f in files if f.name in cfg.sha256} == cfg.sha256
+    assert cfg.hf_hub_id == f"gglnet/{name}"
+    assert all(f.size <= 16 * 2**20 for f in files), "files above 16 MiB"

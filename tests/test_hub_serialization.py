@@ -12,8 +12,8 @@ from huggingface_hub.errors import LocalEntryNotFoundError, RepositoryNotFoundEr
 from safetensors.torch import load_file, save_file
 
 import gglnet
-from gglnet.hub import download_weights, read_config, read_weights, weight_files
-from gglnet.models.registry import get_model_entry
+from gglnet.models.folders import download_weights, read_config, read_weights, weight_files
+from gglnet.models.registry import get_architecture
 
 
 @pytest.mark.parametrize("name", gglnet.list_models())
@@ -28,7 +28,7 @@ def test_round_trip_every_variant(tmp_path: Path, name: str) -> None:
         "model.safetensors",
     ]
     loaded = gglnet.GGLNet.from_pretrained(tmp_path)
-    assert loaded.config == model.config == get_model_entry(name).config.replace(**TINY)
+    assert loaded.config == model.config == get_architecture(name).config.replace(**TINY)
     assert not loaded.training
     assert_same_tensors(model, loaded)
     assert read_config(tmp_path) == model.config
@@ -119,10 +119,11 @@ def test_config_argument_is_refused(tmp_path: Path) -> None:
         gglnet.GGLNet(**TINY).save_pretrained(tmp_path, config={"widths": [16, 32]})
 
 
-def test_card_is_gglnet_format(tmp_path: Path) -> None:
+def test_save_pretrained_writes_a_short_card(tmp_path: Path) -> None:
     gglnet.GGLNet(**TINY).save_pretrained(tmp_path, model_card_kwargs={"name": "tiny"})
     card = (tmp_path / "README.md").read_text()
     assert "library_name: gglnet" in card and "# tiny" in card
+    assert "gglnet hub card" in card and "More Information Needed" not in card
 
 
 def test_from_hub_with_revision_pin(tmp_path: Path, hub: LocalHub) -> None:

@@ -7,7 +7,7 @@ import torch
 
 import gglnet
 from gglnet import GGLNet, GGLNetConfig
-from gglnet.models import get_model_entry
+from gglnet.models import get_architecture
 
 VARIANTS = [
     "gglnet",
@@ -148,7 +148,7 @@ def test_config_validation(bad: dict) -> None:
 
 @pytest.mark.parametrize("name", VARIANTS)
 def test_config_round_trip(name: str) -> None:
-    config = get_model_entry(name).config
+    config = get_architecture(name).config
     assert GGLNetConfig.from_dict(config.to_dict()) == config
     assert GGLNet(config.to_dict()).config == config
 
@@ -159,8 +159,15 @@ def test_list_models_filter() -> None:
 
 
 def test_pretrained_true_without_published_weights() -> None:
-    with pytest.raises(ValueError, match="has no published weights"):
+    with pytest.raises(ValueError, match="'gglnet_fuse_sam' has no weights"):
         gglnet.create_model("gglnet_fuse_sam", pretrained=True)
+    with pytest.raises(ValueError, match=r"weights 'gglnet\.sirst2' are not published"):
+        gglnet.create_model("gglnet.sirst2", pretrained=True)
+
+
+def test_a_tag_without_pretrained_builds_the_architecture() -> None:
+    model = gglnet.create_model("gglnet.synthetic", widths=(4, 8))
+    assert model.training and model.config.widths == (4, 8)
 
 
 def test_load_model_from_folder_and_file(tmp_path) -> None:
@@ -176,9 +183,18 @@ def test_load_model_from_folder_and_file(tmp_path) -> None:
 
 def test_load_model_prefers_registered_names(tmp_path, monkeypatch) -> None:
     (tmp_path / "gglnet").mkdir()  # e.g. the package folder of a checkout
+    (tmp_path / "gglnet_fuse_add").mkdir()
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match="has no published weights"):
-        gglnet.load_model("gglnet")
+    with pytest.raises(ValueError, match="'gglnet_fuse_add' has no weights"):
+        gglnet.load_model("gglnet_fuse_add")
+    assert gglnet.load_model("gglnet").config == gglnet.GGLNetConfig()  # its default weights
+
+
+def test_load_model_reads_a_file_named_like_a_tag(tmp_path, monkeypatch) -> None:
+    model = gglnet.create_model("gglnet", widths=(4, 8))
+    monkeypatch.chdir(tmp_path)
+    torch.save(model.state_dict(), "gglnet.pth")
+    assert gglnet.load_model("gglnet.pth", widths=(4, 8)).config.widths == (4, 8)
 
 
 @pytest.mark.parametrize(

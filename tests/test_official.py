@@ -119,7 +119,7 @@ class _Payload:
     [
         (b"", "corrupt or truncated"),
         (b"not a zip file at all", "corrupt"),
-        ("pickle", "refusing to unpickle"),
+        ("pickle", "holds Python objects besides tensors"),
         ("list", "holds no state_dict"),
     ],
 )
@@ -134,6 +134,7 @@ def test_bad_checkpoint_files(tmp_path: Path, content: object, match: str) -> No
     with pytest.raises(ValueError, match=match) as info:
         load_state_dict_file(path)
     assert str(path) in str(info.value)
+    assert "weights_only=False" not in str(info.value)  # never advise running the pickle
 
 
 def test_corrupt_safetensors(tmp_path: Path) -> None:

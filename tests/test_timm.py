@@ -1,4 +1,4 @@
-"""timm integration: gglnet's names are timm models, loading the same weights from the Hub."""
+"""timm integration: gglnet's architectures and weights are timm models, loaded by gglnet."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from hub_server import (
 )
 
 import gglnet
-from gglnet.hub import register_timm_models, timm_registry
+from gglnet.integrations import timm as timm_integration
 
-NAME = "gglnet_test_timm"
+NAME = "gglnet_test_timm.v1"
+ARCH = "gglnet_test_timm"
 REPO = "gglnet-test/timm"
 
 
@@ -32,19 +33,24 @@ def test_default_model_is_the_paper_model() -> None:
 
 
 @pytest.mark.parametrize("name", gglnet.list_models())
-def test_every_name_is_a_timm_model(name: str) -> None:
-    assert timm_registry.default_cfgs[name]["mean"] == (0.0, 0.0, 0.0)
+def test_every_architecture_is_a_timm_model(name: str) -> None:
     model = timm.create_model(name, **TINY)
     assert model.config == gglnet.create_model(name, **TINY).config
+    assert model.pretrained_cfg["mean"] == (0.0, 0.0, 0.0)
     assert model.pretrained_cfg["std"] == (1.0, 1.0, 1.0)
+    assert timm.models.model_entrypoint(name).__module__ == timm_integration.__name__
 
 
-def test_names_are_gglnets_own() -> None:
-    names = timm.list_models("gglnet*")
-    assert set(gglnet.list_models()) <= set(names)
-    for name in gglnet.list_models():
-        assert timm.models.model_entrypoint(name).__module__ == timm_registry.__name__
-    assert register_timm_models() == []
+@pytest.mark.parametrize("name", gglnet.list_models(pretrained=True))
+def test_every_published_weight_is_listed_by_timm(name: str) -> None:
+    assert name in timm.list_models(pretrained=True)
+    cfg = timm.models.get_pretrained_cfg(name)
+    assert cfg.hf_hub_id == gglnet.get_pretrained_cfg(name).hf_hub_id
+    assert cfg.tag == gglnet.models.split_model_name(name)[1]
+
+
+def test_registering_again_changes_nothing() -> None:
+    assert timm_integration.register() == []
 
 
 def test_features_only_is_refused() -> None:
@@ -52,20 +58,23 @@ def test_features_only_is_refused() -> None:
         timm.create_model("gglnet", features_only=True)
 
 
-def test_pretrained_loads_the_same_weights_as_gglnet(tmp_path: Path, hub: LocalHub) -> None:
+def test_published_weights_load_through_gglnets_loader() -> None:
+    from_timm = timm.create_model("gglnet.synthetic", pretrained=True)
+    assert_same_tensors(gglnet.create_model("gglnet.synthetic", pretrained=True), from_timm)
+    assert from_timm.pretrained_cfg["tag"] == "synthetic"
+    default = timm.create_model("gglnet", pretrained=True)  # the architecture's default tag
+    assert_same_tensors(from_timm, default)
+
+
+def test_pretrained_from_the_hub_same_as_gglnet(tmp_path: Path, hub: LocalHub) -> None:
     model = random_model()
     model.save_pretrained(tmp_path / NAME)
     commit = hub.commit_folder(REPO, tmp_path / NAME)
     with registered_weights(
         NAME, model.config, hf_hub_id=REPO, revision=commit, sha256=release_sha256(tmp_path / NAME)
     ):
-        assert register_timm_models([NAME]) == [NAME]
+        assert timm_integration.register([ARCH]) == [ARCH]
         assert NAME in timm.list_models(pretrained=True)
-        cfg = timm_registry.timm_pretrained_cfg(NAME)
-        assert (cfg["hf_hub_id"], cfg["hf_hub_filename"]) == (
-            f"{REPO}@{commit}",
-            "model.safetensors",
-        )
         from_timm = timm.create_model(NAME, pretrained=True)
         assert f"/{REPO}/resolve/{commit}/model.safetensors" in hub.resolve_requests()
         from_gglnet = gglnet.create_model(NAME, pretrained=True)
@@ -73,27 +82,34 @@ def test_pretrained_loads_the_same_weights_as_gglnet(tmp_path: Path, hub: LocalH
     assert_same_tensors(from_gglnet, from_timm)
 
 
-def test_sharded_weights_load_through_gglnet(tmp_path: Path, hub: LocalHub) -> None:
+@pytest.mark.parametrize("shard_size", [None, 2000], ids=["single-file", "sharded"])
+def test_one_changed_byte_fails_the_sha256_check_through_timm(
+    tmp_path: Path, hub: LocalHub, monkeypatch: pytest.MonkeyPatch, shard_size: int | None
+) -> None:
     model = random_model()
-    model.save_pretrained(tmp_path / NAME, max_shard_size=2000)
-    commit = hub.commit_folder(REPO, tmp_path / NAME)
-    sha256 = release_sha256(tmp_path / NAME)
-    index = "model.safetensors.index.json"
-    with registered_weights(
-        NAME, model.config, hf_hub_id=REPO, revision=commit, filename=index, sha256=sha256
-    ):
-        register_timm_models([NAME])
-        assert "hf_hub_filename" not in timm_registry.timm_pretrained_cfg(NAME)
-        from_timm = timm.create_model(NAME, pretrained=True)
-        assert f"/{REPO}/resolve/{commit}/{index}" in hub.resolve_requests()
-        assert_same_tensors(model, from_timm)
+    folder = tmp_path / NAME
+    model.save_pretrained(folder, **({"max_shard_size": shard_size} if shard_size else {}))
+    sha256 = release_sha256(folder)
+    weights = sorted(folder.glob("*.safetensors"))[-1]
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01  # still valid safetensors: only the checksum can tell
+    weights.write_bytes(bytes(data))
+    monkeypatch.setenv("GGLNET_WEIGHTS_DIR", str(tmp_path))
+    filename = "model.safetensors.index.json" if shard_size else "model.safetensors"
+    with registered_weights(NAME, model.config, hf_hub_id=REPO, filename=filename, sha256=sha256):
+        timm_integration.register([ARCH])
+        for create in (timm.create_model, gglnet.create_model):
+            with pytest.raises(ValueError, match=f"sha256 mismatch for .*{weights.name}"):
+                create(NAME, pretrained=True)
+    assert hub.requests == []
 
 
 @pytest.mark.slow
-def test_import_gglnet_defers_timm_but_registers_on_import() -> None:
+def test_import_gglnet_registers_with_timm_without_hooks() -> None:
     code = (
         "import sys, gglnet\n"
-        "assert 'timm' not in sys.modules, 'import gglnet imported timm'\n"
+        "assert 'timm' in sys.modules, 'import gglnet did not register with timm'\n"
+        "assert not [f for f in sys.meta_path if 'gglnet' in type(f).__module__], sys.meta_path\n"
         "import timm\n"
         "model = timm.create_model('gglnet_fuse_cam', widths=(4, 8))\n"
         "assert model.config.fusion == 'cam'\n"

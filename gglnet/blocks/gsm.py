@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args, overload
 
 import torch
 import torch.nn.functional as F
@@ -11,9 +11,10 @@ from torch import nn
 from gglnet.blocks.attention import SqueezeExcitation
 from gglnet.blocks.layers import ConvNormAct
 
-__all__ = ["GSM", "GBlock", "GSMFusion", "GuidedResidual"]
+__all__ = ["GSM", "GSM_FUSIONS", "GBlock", "GSMFusion", "GuidedResidual"]
 
 GSMFusion = Literal["res", "add"]
+GSM_FUSIONS: tuple[str, ...] = get_args(GSMFusion)
 
 
 class GBlock(nn.Module):
@@ -92,8 +93,8 @@ class GSM(nn.Module):
         reduction: int = 4,
     ) -> None:
         super().__init__()
-        if fusion not in ("res", "add"):
-            raise ValueError(f"GSM fusion must be 'res' or 'add', got {fusion!r}")
+        if fusion not in GSM_FUSIONS:
+            raise ValueError(f"GSM fusion must be one of {GSM_FUSIONS}, got {fusion!r}")
         self.g_block = GBlock(guide_channels, channels, reduction)
         self.res = GuidedResidual(channels, reduction) if fusion == "res" else None
 
@@ -101,5 +102,31 @@ class GSM(nn.Module):
         """Fuse main features ``x`` with G_Block features ``s``, both ``(B, C, H, W)``."""
         return x + s if self.res is None else self.res(x, s)
 
-    def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        return self.fuse(x, self.g_block(g))
+    @overload
+    def forward(
+        self, x: torch.Tensor, g: torch.Tensor, *, return_guide: Literal[False] = False
+    ) -> torch.Tensor: ...
+
+    @overload
+    def forward(
+        self, x: torch.Tensor, g: torch.Tensor, *, return_guide: Literal[True]
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def forward(
+        self, x: torch.Tensor, g: torch.Tensor, *, return_guide: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Fuse ``x`` with the G_Block features of ``g``.
+
+        Args:
+            x: main features ``(B, C, H, W)``.
+            g: guidance ``(B, C_g, H, W)``.
+            return_guide: also return the G_Block features ``(B, C, H, W)``, which the
+                chained layout (the paper's M-G-M_Res, Table II) pools into the next level's
+                guidance.
+
+        Returns:
+            ``(B, C, H, W)``, or ``(fused, guide_features)`` with ``return_guide``.
+        """
+        guide_features = self.g_block(g)
+        fused = self.fuse(x, guide_features)
+        return (fused, guide_features) if return_guide else fused

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 from torch import nn
@@ -13,7 +13,7 @@ from gglnet.blocks.layers import ConvNormAct
 __all__ = ["TGFM", "FusionMode"]
 
 FusionMode = Literal["two_way", "add", "cam", "sam"]
-FUSION_MODES: tuple[str, ...] = ("two_way", "add", "cam", "sam")
+FUSION_MODES: tuple[str, ...] = get_args(FusionMode)
 
 
 class TGFM(nn.Module):

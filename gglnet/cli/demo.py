@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from gglnet.demo import DEMO_MODEL, run_demo
 
@@ -42,11 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        result = run_demo(args.out, args.model, args.scene, args.size, args.device, args.overwrite)
-    except (FileExistsError, FileNotFoundError, ValueError) as error:
-        print(f"gglnet demo: {error}", file=sys.stderr)
-        return 1
+    result = run_demo(args.out, args.model, args.scene, args.size, args.device, args.overwrite)
     height, width = result.scene.shape
     print(
         f"GGL-Net ({args.model}) on synthetic test scene {args.scene}, {height}x{width}, "

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
-
-import torch
 
 from gglnet.data import IRSTDDataset, SyntheticDataset
 from gglnet.data.synthetic import SPLIT_SEEDS
 from gglnet.evaluation import evaluate, format_metrics
+from gglnet.hardware import resolve_device
 from gglnet.metrics.plot import plot_roc
 from gglnet.models import load_model
 from gglnet.training.checkpoint import json_safe
@@ -20,7 +18,7 @@ from gglnet.training.checkpoint import json_safe
 EPILOG = """\
 examples:
   gglnet evaluate --model runs/sirst/best --data /data/sirst --split idx_320/test
-  gglnet evaluate --model gglnet_sirst --data /data/sirst --split idx_320/test --roc --json
+  gglnet evaluate --model gglnet.sirst --data /data/sirst --split idx_320/test --roc --json
   gglnet evaluate --model runs/nudt/best --data /data/nudt-sirst --split idx_50_50/test --size 256
   gglnet evaluate --model weights.pth.tar --arch gglnet --data /data/sirst --split idx_320/test
   gglnet evaluate --model runs/smoke/best --data synthetic --split test --size 64
@@ -99,33 +97,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    try:
-        if args.plot is not None and args.roc is None:
-            raise ValueError("--plot draws the ROC curves: add --roc")
-        if args.plot is not None and args.plot.is_dir():
-            raise ValueError(f"--plot {args.plot} is a folder; give an image file name")
-        dataset = _dataset(args)
-        model = load_model(args.model, arch=args.arch)
-        device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        metrics = evaluate(
-            model,
-            dataset,
-            batch_size=args.batch_size,
-            threshold=args.threshold,
-            roc_thresholds=args.roc,
-            device=device,
-            workers=args.workers,
-            progress=not args.quiet,
-        )
-        data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
-        curve = metrics.pop("roc_curve", None)
-        if args.plot is not None:
-            size = "native size" if args.size is None else f"{args.size}x{args.size}"
-            title = f"{args.model} on {data_name} {args.split} at {size}"
-            plot_roc({args.label or str(args.model): curve}, args.plot, title=title)
-    except (OSError, ValueError, TypeError, ImportError) as error:
-        print(f"gglnet evaluate: error: {error}", file=sys.stderr)
-        return 1
+    if args.plot is not None and args.roc is None:
+        raise ValueError("--plot draws the ROC curves: add --roc")
+    if args.plot is not None and args.plot.is_dir():
+        raise ValueError(f"--plot {args.plot} is a folder; give an image file name")
+    dataset = _dataset(args)
+    model = load_model(args.model, arch=args.arch)
+    device = resolve_device(args.device)
+    metrics = evaluate(
+        model,
+        dataset,
+        batch_size=args.batch_size,
+        threshold=args.threshold,
+        roc_thresholds=args.roc,
+        device=device,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
+    curve = metrics.pop("roc_curve", None)
+    if args.plot is not None:
+        size = "native size" if args.size is None else f"{args.size}x{args.size}"
+        title = f"{args.model} on {data_name} {args.split} at {size}"
+        plot_roc({args.label or str(args.model): curve}, args.plot, title=title)
     report: dict[str, Any] = {
         "model": str(args.model),
         "data": str(args.data),

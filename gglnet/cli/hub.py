@@ -5,31 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from gglnet.hub.cards import model_card, read_evaluation
-from gglnet.hub.download import (
-    CARD_NAME,
-    WEIGHTS_DIR_ENV,
-    download_pretrained,
-    local_weight_folders,
-)
 from gglnet.hub.publish import check_release_folder, push_folder
-from gglnet.hub.serialization import CONFIG_NAME, read_config
-from gglnet.models.pretrained import get_pretrained_cfg
-from gglnet.models.registry import list_models
+from gglnet.models.folders import CARD_NAME, CONFIG_NAME, read_config
+from gglnet.models.loading import WEIGHTS_DIR_ENV, download_pretrained, local_weight_folders
+from gglnet.models.registry import get_pretrained_cfg, list_models
 
 EPILOG = """\
 examples:
   gglnet hub list
-  gglnet hub download gglnet_sirst --dir ~/gglnet-weights  # GGLNET_WEIGHTS_DIR=~/gglnet-weights
-  gglnet hub card weights/gglnet_sirst --eval runs/sirst/eval_best.json \\
+  gglnet hub download gglnet.sirst --dir ~/gglnet-weights  # GGLNET_WEIGHTS_DIR=~/gglnet-weights
+  gglnet hub card weights/gglnet.sirst --eval runs/sirst/eval_best.json \\
       --eval runs/sirst/eval_last.json --train-command "gglnet train ..." \\
       --eval-command "gglnet evaluate ..." --hardware "1x RTX 2080 Ti" --training-time "9 h"
-  gglnet hub push weights/gglnet_sirst --repo-id gglnet/gglnet-sirst --dry-run
-  gglnet hub push weights/gglnet_sirst --repo-id gglnet/gglnet-sirst
+  gglnet hub push weights/gglnet.sirst --repo-id gglnet/gglnet.sirst --dry-run
+  gglnet hub push weights/gglnet.sirst --repo-id gglnet/gglnet.sirst
 
 A weight folder holds config.json, model.safetensors (or shards and
 model.safetensors.index.json) and a README.md model card; see docs/hub.md.
@@ -55,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="List the registered names that have published weights.",
     )
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    listing.set_defaults(func=_guard(_list))
+    listing.set_defaults(func=_list)
 
     download = commands.add_parser(
         "download",
@@ -74,7 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     download.add_argument(
         "--overwrite", action="store_true", help="replace files already in DIR/NAME"
     )
-    download.set_defaults(func=_guard(_download))
+    download.set_defaults(func=_download)
 
     card = commands.add_parser(
         "card",
@@ -102,7 +94,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--notes", type=Path, metavar="MD", help="Markdown file: data, split and selection notes"
     )
     card.add_argument("--license", default="apache-2.0", help="SPDX license of the weights")
-    card.set_defaults(func=_guard(_card))
+    card.set_defaults(func=_card)
 
     push = commands.add_parser(
         "push",
@@ -121,20 +113,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument(
         "--dry-run", action="store_true", help="check and list the files; upload nothing"
     )
-    push.set_defaults(func=_guard(_push))
-
-
-def _guard(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Report expected failures (bad input, missing files, Hub errors) as one line, exit 1."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except (OSError, ValueError, TypeError) as error:
-            print(f"gglnet hub: error: {error}", file=sys.stderr)
-            return 1
-
-    return run
+    push.set_defaults(func=_push)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -207,7 +186,10 @@ def _push(args: argparse.Namespace) -> int:
     )
     sha256 = {f.name: f.sha256 for f in files if f.name not in (CONFIG_NAME, CARD_NAME)}
     print(f"pushed {args.folder} to {commit.commit_url}")
-    print("register it in gglnet/models/pretrained.py with:")
-    print(f'    PretrainedCfg(hf_hub_id="{args.repo_id}", revision="{commit.oid}",')
-    print(f"                  sha256={sha256}, ...)")
+    print("add it to the architecture's PRETRAINED_CFGS table (gglnet/models/gglnet.py):")
+    print(
+        f'    "{args.name or args.folder.name}": PretrainedCfg(hf_hub_id="{args.repo_id}", '
+        f'revision="{commit.oid}",'
+    )
+    print(f"        sha256={sha256}, ...),")
     return 0

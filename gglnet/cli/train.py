@@ -7,7 +7,6 @@ import dataclasses
 import inspect
 import json
 import re
-import sys
 import typing
 from pathlib import Path
 from typing import Any
@@ -177,16 +176,10 @@ def _parser(kind: Any, optional: bool) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    try:
-        model, options = _model(args.model, args.model_options)
-        values = {
-            field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)
-        }
-        config = TrainConfig(**(values | {"model": model, "model_options": options}))
-        result = fit(config)
-    except (OSError, ValueError, TypeError, FloatingPointError) as error:
-        print(f"gglnet train: error: {error}", file=sys.stderr)
-        return 1
+    model, options = _model(args.model, args.model_options)
+    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)}
+    config = TrainConfig(**(values | {"model": model, "model_options": options}))
+    result = fit(config)
     return 130 if result.status == "interrupted" else 0
 
 

@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import cv2
 import numpy as np
@@ -47,9 +47,10 @@ __all__ = [
 IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 """Image file extensions looked for, in order of preference when a stem has several."""
 
-LAYOUTS: tuple[str, ...] = ("sirst", "common", "plain")
+DatasetLayout = Literal["sirst", "common", "plain"]
+LAYOUTS: tuple[str, ...] = get_args(DatasetLayout)
 
-Layout = Literal["auto", "sirst", "common", "plain"]
+Layout = Literal["auto", DatasetLayout]
 Sample = dict[str, "torch.Tensor | str"]
 """An item: ``image`` ``(3, S, S)`` float32, ``mask`` ``(1, S, S)`` float32 of 0 and 1
 (absent for the plain layout), ``stem`` str."""

@@ -15,8 +15,8 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from gglnet.hub.serialization import read_json_object
 from gglnet.models.config import GGLNetConfig
+from gglnet.models.folders import read_json_object
 
 __all__ = ["CARD_TAGS", "Evaluation", "model_card", "read_evaluation"]
 
@@ -128,7 +128,7 @@ def model_card(
     """Build the model card of a weight folder.
 
     Args:
-        name: the weights' gglnet name (``gglnet_sirst``).
+        name: the weights' gglnet name (``gglnet.sirst``).
         config: the architecture (``config.json``), listed in the card.
         evaluations: measured results; each becomes a row of the results table and metrics
             of the YAML model-index.

@@ -13,11 +13,18 @@ from pathlib import Path
 
 from huggingface_hub import CommitInfo, HfApi, ModelCard
 
-from gglnet.hub.download import CARD_NAME, check_sha256, file_sha256
-from gglnet.hub.serialization import CONFIG_NAME, read_config, read_weights, weight_files
 from gglnet.models.checkpoint import load_weights
+from gglnet.models.folders import (
+    CARD_NAME,
+    CONFIG_NAME,
+    check_sha256,
+    file_sha256,
+    read_config,
+    read_weights,
+    weight_files,
+)
 from gglnet.models.gglnet import GGLNet
-from gglnet.models.registry import get_model_entry, list_models
+from gglnet.models.registry import get_architecture, get_pretrained_cfg, list_models
 
 __all__ = ["ReleaseFile", "check_release_folder", "push_folder"]
 
@@ -36,8 +43,8 @@ def check_release_folder(folder: str | Path, name: str | None = None) -> list[Re
 
     Args:
         folder: the release folder (``weights/<name>/``).
-        name: the weights' gglnet name (default: the folder's name). When it is registered with
-            a ``pretrained_cfg``, the folder must match the registry (config and sha256).
+        name: the weights' name ``arch.tag`` (default: the folder's name). When it is in a
+            weights table, the folder must match it (architecture config and sha256).
 
     Returns:
         The files to publish: ``config.json``, the weight files, ``README.md``.
@@ -65,13 +72,13 @@ def check_release_folder(folder: str | Path, name: str | None = None) -> list[Re
             "regenerate it with `gglnet hub card`"
         )
     if name in list_models(pretrained=True):
-        entry = get_model_entry(name)
-        if entry.config != config:
+        registered = get_architecture(name).config
+        if registered != config:
             raise ValueError(
                 f"{folder / CONFIG_NAME} differs from the registered config of {name!r}: "
-                f"{config} vs {entry.config}"
+                f"{config} vs {registered}"
             )
-        check_sha256(folder, entry.pretrained_cfg)
+        check_sha256(folder, get_pretrained_cfg(name))
     return [
         ReleaseFile(file, (folder / file).stat().st_size, file_sha256(folder / file))
         for file in (CONFIG_NAME, *weights, CARD_NAME)

@@ -7,7 +7,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import torch
@@ -26,7 +26,7 @@ __all__ = [
 ArrayLike = np.ndarray | torch.Tensor
 Matching = Literal["greedy", "optimal"]
 
-_MATCHINGS = ("greedy", "optimal")
+_MATCHINGS: tuple[str, ...] = get_args(Matching)
 _SHAPES = "(B, 1, H, W), (B, H, W) or (H, W)"
 _SHOWN_VALUES = 6
 _PACKAGE_DIR = str(Path(__file__).parent)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -42,14 +41,19 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
             state_dict = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as error:
             if "global" not in str(error).lower():
-                raise ValueError(f"cannot read checkpoint {path} (corrupt?): {error}") from error
+                raise ValueError(
+                    f"cannot read checkpoint {path}: corrupt, or not a PyTorch file"
+                ) from error
             raise ValueError(
-                f"{path} is not a plain-tensor checkpoint (refusing to unpickle arbitrary "
-                f"objects; weights_only=True): {error}"
+                f"{path} holds Python objects besides tensors; gglnet reads only plain-tensor "
+                "checkpoints (torch.load(weights_only=True)) and never runs code from a "
+                "weights file. Save its state_dict (or safetensors) from trusted code instead."
             ) from error
-        except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as error:
+        except Exception as error:  # untrusted bytes: any decoding error is a damaged file
+            # (EOFError, BadZipFile, struct.error, IndexError, KeyError, RuntimeError, ...);
+            # torch's own text ("[Errno 22]", miniz internals) does not help the user
             raise ValueError(
-                f"cannot read checkpoint {path} (corrupt or truncated?): {error}"
+                f"cannot read checkpoint {path}: corrupt or truncated (re-download or re-save it)"
             ) from error
     if isinstance(state_dict, Mapping) and isinstance(state_dict.get("state_dict"), Mapping):
         state_dict = state_dict["state_dict"]
@@ -66,28 +70,62 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
 
 
 def load_weights(model: nn.Module, state_dict: Mapping[str, torch.Tensor], source: str) -> None:
-    """Load ``state_dict`` into ``model`` strictly; ``source`` names the origin in errors.
+    """Load ``state_dict`` into ``model`` strictly, after checking every tensor.
+
+    Every tensor of the model must be present with its shape, floating tensors in the model's
+    own dtype and finite, integer buffers (BatchNorm's step count) integer; nothing extra.
+    Nothing is loaded unless all of them pass.
+
+    Args:
+        model: the model to fill.
+        state_dict: tensors by gglnet key name.
+        source: the origin (file, folder or name), named in errors.
 
     Raises:
-        ValueError: tensors are missing, unexpected, or of the wrong shape (all named).
+        ValueError: tensors are missing, unexpected, of the wrong shape or dtype, or hold NaN
+            or infinity (all named).
     """
     own = model.state_dict()
     missing = sorted(set(own) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(own))
-    mismatched = [
-        f"{k}: file {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}"
-        for k in own
-        if k in state_dict and state_dict[k].shape != own[k].shape
-    ]
+    mismatched, wrong_dtype, not_finite = [], [], []
+    for key, target in own.items():
+        tensor = state_dict.get(key)
+        if tensor is None:
+            continue
+        if not isinstance(tensor, torch.Tensor):
+            wrong_dtype.append(f"{key}: {type(tensor).__name__}, not a tensor")
+        elif tensor.shape != target.shape:
+            mismatched.append(f"{key}: file {tuple(tensor.shape)} vs model {tuple(target.shape)}")
+        elif not _dtype_fits(tensor, target):
+            wrong_dtype.append(f"{key}: file {tensor.dtype} vs model {target.dtype}")
+        elif tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            not_finite.append(key)
     problems = []
-    for label, keys in (("missing", missing), ("unexpected", unexpected), ("shape", mismatched)):
+    for label, keys in (
+        ("missing", missing),
+        ("unexpected", unexpected),
+        ("shape", mismatched),
+        ("dtype", wrong_dtype),
+        ("NaN or infinite values", not_finite),
+    ):
         if keys:
             shown = ", ".join(keys[:8]) + (f", ... ({len(keys)} in all)" if len(keys) > 8 else "")
             problems.append(f"{label}: {shown}")
     if problems:
+        hint = (
+            " Is it the right variant?"
+            if missing or unexpected or mismatched
+            else " The file is damaged or was not saved from a trained gglnet model."
+        )
         raise ValueError(
-            f"weights from {source} do not fit this model ("
-            + "; ".join(problems)
-            + "). Is it the right variant?"
+            f"weights from {source} do not fit this model (" + "; ".join(problems) + ")." + hint
         )
     model.load_state_dict(state_dict, strict=True)
+
+
+def _dtype_fits(tensor: torch.Tensor, target: torch.Tensor) -> bool:
+    """Floating tensors in the model's own dtype; integer buffers integer (not bool/float)."""
+    if target.is_floating_point():
+        return tensor.dtype == target.dtype
+    return not (tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool)

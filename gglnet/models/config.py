@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from gglnet.blocks.tgfm import FUSION_MODES
+from gglnet.blocks.gsm import GSMFusion
+from gglnet.blocks.tgfm import FusionMode
 
 __all__ = ["GGLNetConfig"]
 
 BranchInput = Literal["image", "gradient"]
+GSMLayout = Literal["parallel", "chain"]
 
 
 @dataclass(frozen=True)
@@ -37,19 +39,20 @@ class GGLNetConfig:
     widths: tuple[int, ...] = field(default=(16, 32, 64, 128, 256))
     main_input: BranchInput = "image"
     guide_input: BranchInput | None = "gradient"
-    gsm_fusion: Literal["res", "add"] = "res"
-    gsm_layout: Literal["parallel", "chain"] = "parallel"
-    fusion: Literal["two_way", "add", "cam", "sam"] = "two_way"
+    gsm_fusion: GSMFusion = "res"
+    gsm_layout: GSMLayout = "parallel"
+    fusion: FusionMode = "two_way"
     reduction: int = 8
     se_reduction: int = 4
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
-        _check_choice("main_input", self.main_input, ("image", "gradient"))
-        _check_choice("guide_input", self.guide_input, ("image", "gradient", None))
-        _check_choice("gsm_fusion", self.gsm_fusion, ("res", "add"))
-        _check_choice("gsm_layout", self.gsm_layout, ("parallel", "chain"))
-        _check_choice("fusion", self.fusion, FUSION_MODES)
+        # the choices are the Literal types of the fields: one source for each set
+        _check_choice("main_input", self.main_input, get_args(BranchInput))
+        _check_choice("guide_input", self.guide_input, (*get_args(BranchInput), None))
+        _check_choice("gsm_fusion", self.gsm_fusion, get_args(GSMFusion))
+        _check_choice("gsm_layout", self.gsm_layout, get_args(GSMLayout))
+        _check_choice("fusion", self.fusion, get_args(FusionMode))
         for name in ("in_chans", "num_classes", "reduction", "se_reduction"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:

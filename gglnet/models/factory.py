@@ -1,68 +1,66 @@
-"""create_model: build a registered GGL-Net variant, optionally with weights."""
+"""create_model and load_model: build a registered architecture, optionally with weights."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from gglnet.models.checkpoint import load_state_dict_file, load_weights
+from gglnet.models.checkpoint import load_weights
+from gglnet.models.folders import CONFIG_NAME, read_config
 from gglnet.models.gglnet import GGLNet
-from gglnet.models.registry import get_model_entry, list_models
+from gglnet.models.loading import load_pretrained, read_state_dict
+from gglnet.models.registry import get_architecture, names_weights
 
 __all__ = ["create_model", "load_model"]
 
 
 def create_model(name: str, pretrained: bool | str | Path = False, **overrides: Any) -> GGLNet:
-    """Build a registered model.
+    """Build a registered model, as ``timm.create_model`` does.
 
     Args:
-        name: a name from :func:`gglnet.list_models`.
+        name: an architecture from :func:`gglnet.list_models` (``"gglnet"``), or weights from
+            ``list_models(pretrained=True)`` as ``arch.tag`` (``"gglnet.sirst"``).
         pretrained: ``False`` for the paper's random initialisation; ``True`` for the name's
-            published weights; or a path to a weight file (authors' ``.pth.tar``, any
-            state_dict pickle, or ``.safetensors``).
-        **overrides: :class:`~gglnet.GGLNetConfig` options that replace the variant's.
+            published weights (an architecture's default tag: the first of its table); or a
+            weight file (authors' ``.pth.tar``, a state_dict pickle, ``.safetensors``) or a
+            Hub-layout folder of weights for this architecture.
+        **overrides: :class:`~gglnet.GGLNetConfig` options that replace the architecture's.
 
     Returns:
         The model in eval mode when weights were loaded, in train mode otherwise.
 
     Raises:
-        ValueError: unknown name (close matches listed), bad option value, or weights that do
-            not fit (missing/unexpected tensors named).
+        ValueError: unknown name (close matches listed), bad option value, no published
+            weights, or weights that do not fit or fail their checks (tensors named).
         TypeError: unknown option name.
-        FileNotFoundError: ``pretrained`` names a file that does not exist.
+        FileNotFoundError: ``pretrained`` names a file that does not exist, or published
+            weights are nowhere to be found.
 
     Example:
         >>> model = create_model("gglnet_fuse_add")
         >>> model.config.fusion
         'add'
     """
-    entry = get_model_entry(name)
-    model = GGLNet(entry.config, **overrides)
+    architecture = get_architecture(name)
+    model = GGLNet(architecture.config, **overrides)
     if pretrained is False or pretrained is None:
         return model
     if pretrained is True:
-        if entry.pretrained_cfg is None:
-            available = ", ".join(list_models(pretrained=True)) or "none yet"
-            raise ValueError(
-                f"model {name!r} has no published weights; names with weights: {available}. "
-                "Pass pretrained=PATH to load a weight file."
-            )
-        from gglnet.hub import load_pretrained
-
-        load_pretrained(model, entry)
+        load_pretrained(model, name)
     else:
-        path = Path(pretrained)
-        load_weights(model, load_state_dict_file(path), str(path))
+        state_dict, source = read_state_dict(Path(pretrained))
+        load_weights(model, state_dict, source)
     return model.eval()
 
 
 def load_model(name_or_path: str | Path, arch: str = "gglnet", **overrides: Any) -> GGLNet:
-    """Load a model with weights from a registered name, a Hub-layout folder or a weight file.
+    """Load a model with weights from a published name, a Hub-layout folder or a weight file.
 
     Args:
-        name_or_path: a name from ``list_models(pretrained=True)``; a directory holding
-            ``config.json`` and safetensors weights (``save_pretrained`` layout); or a weight
-            file (``.safetensors``, ``.pth``, authors' ``.pth.tar``).
+        name_or_path: weights from ``list_models(pretrained=True)`` (``"gglnet.sirst"``, or an
+            architecture for its default weights); a folder holding ``config.json`` and
+            safetensors weights (``save_pretrained`` layout, such as a run's ``best/``); or a
+            weight file (``.safetensors``, ``.pth``, authors' ``.pth.tar``).
         arch: the registered architecture of a bare weight file (ignored otherwise).
         **overrides: :class:`~gglnet.GGLNetConfig` options of a bare weight file's
             architecture (a folder's ``config.json`` already holds them).
@@ -74,25 +72,28 @@ def load_model(name_or_path: str | Path, arch: str = "gglnet", **overrides: Any)
     the ``gglnet`` package folder in a checkout).
 
     Raises:
-        ValueError: the name is unknown and no such path exists, or a registered name has no
-            published weights.
-        FileNotFoundError: a directory without ``config.json``.
+        ValueError: the name is unknown and no such path exists, or has no published weights.
+        FileNotFoundError: no such file, or a folder without ``config.json``.
         TypeError: ``overrides`` given for a folder.
     """
-    if str(name_or_path) in list_models():
-        return create_model(str(name_or_path), pretrained=True, **overrides)
+    text = str(name_or_path)
+    if not isinstance(name_or_path, Path) and names_weights(text):
+        return create_model(text, pretrained=True, **overrides)
     path = Path(name_or_path)
     if path.is_dir():
-        if not (path / "config.json").is_file():
+        if not (path / CONFIG_NAME).is_file():
             raise FileNotFoundError(
-                f"{path} is not a model folder: it has no config.json (expected the layout "
+                f"{path} is not a model folder: it has no {CONFIG_NAME} (expected the layout "
                 "written by save_pretrained: config.json + model.safetensors)"
             )
         if overrides:
-            raise TypeError(f"{path} holds its architecture in config.json; got {overrides}")
-        return GGLNet.from_pretrained(path).eval()
+            raise TypeError(f"{path} holds its architecture in {CONFIG_NAME}; got {overrides}")
+        model = GGLNet(read_config(path))
+        state_dict, source = read_state_dict(path)
+        load_weights(model, state_dict, source)
+        return model.eval()
     if path.is_file():
         return create_model(arch, pretrained=path, **overrides)
-    if any(sep in str(name_or_path) for sep in ("/", "\\")) or path.suffix:
+    if any(sep in text for sep in ("/", "\\")) or path.suffix:
         raise FileNotFoundError(f"no such model file or folder: {path}")
-    return create_model(str(name_or_path), pretrained=True, **overrides)
+    return create_model(text, pretrained=True, **overrides)

@@ -1,23 +1,58 @@
-"""GGL-Net, the Gradient-Guided Learning Network (SPEC §1–8), and its registered variants."""
+"""GGL-Net, the Gradient-Guided Learning Network (docs/architecture.md): variants, weights."""
 
 from __future__ import annotations
 
+import json
+import math
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from huggingface_hub import ModelCard, PyTorchModelHubMixin
+from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 from gglnet.blocks import GSM, LCL, TGFM, ConvNormAct, DownResBlock, ResBlock, SEResBlock
 from gglnet.gradient import gradient_magnitude
 from gglnet.models.checkpoint import load_weights
 from gglnet.models.config import GGLNetConfig
-from gglnet.models.registry import register_model
+from gglnet.models.folders import (
+    CONFIG_NAME,
+    INDEX_NAME,
+    check_sha256,
+    download_weights,
+    read_config,
+    read_weights,
+    save_folder,
+)
+from gglnet.models.loading import published_cfg_for_repo
+from gglnet.models.pretrained import PretrainedCfg
+from gglnet.models.registry import register_model, register_pretrained
 
-__all__ = ["GGLNet"]
+__all__ = ["PRETRAINED_CFGS", "GGLNet"]
+
+# The short card save_pretrained writes (the mixin fills card_data and the template's
+# {{ name }} from model_card_kwargs); `gglnet hub card` replaces it with the full card.
+_CARD_TEMPLATE = """---
+{{ card_data }}
+---
+
+# {{ name | default("GGL-Net weights", true) }}
+
+GGL-Net (Gradient-Guided Learning Network; Zhao, Yu, Shi, Liu, Zhang, IEEE GRSL 2023) for
+single-frame infrared small target detection, saved by the `gglnet` library: `config.json`
+holds the architecture, the safetensors files the weights.
+
+```python
+import gglnet
+model = gglnet.load_model("path/to/this/folder")
+```
+
+This card has no results yet: `gglnet hub card FOLDER --eval EVAL.json` writes them, with the
+commands and data that produced the weights.
+"""
 
 
 class GGLNet(
@@ -27,6 +62,7 @@ class GGLNet(
     license="apache-2.0",
     pipeline_tag="image-segmentation",
     tags=["infrared-small-target-detection"],
+    model_card_template=_CARD_TEMPLATE,
 ):
     """GGL-Net: encoder with gradient guidance (GSM), local contrast (LCL), TGFM decoder.
 
@@ -130,9 +166,6 @@ class GGLNet(
         Warns:
             UserWarning: values outside ``[-1, 2]``: pixels not scaled to ``[0, 1]``.
         """
-        import math
-        import warnings
-
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"GGLNet expects a torch.Tensor, got {type(x).__name__}")
         if x.dim() != 4:
@@ -199,11 +232,10 @@ class GGLNet(
                 if level:
                     # chain layout: pool the previous G_Block output; parallel: the image
                     guide = F.max_pool2d(guide, 2)
-                gsm = self.gsms[level]
-                guide_features = gsm.g_block(guide)
-                h = gsm.fuse(h, guide_features)
                 if config.gsm_layout == "chain":
-                    guide = guide_features
+                    h, guide = self.gsms[level](h, guide, return_guide=True)
+                else:
+                    h = self.gsms[level](h, guide)
             features.append(self.lcls[level](h))
 
         z = features[-1]
@@ -213,7 +245,7 @@ class GGLNet(
 
     # Hugging Face Hub (huggingface_hub.PyTorchModelHubMixin): config.json holds every
     # GGLNetConfig option, weights are safetensors only (sharded on request), loading is strict.
-    # gglnet.hub builds on gglnet.models, so it is imported where it is used.
+    # The card written here is the mixin's; `gglnet hub card` writes gglnet's full card.
 
     def save_pretrained(
         self,
@@ -250,25 +282,31 @@ class GGLNet(
         finally:
             del self._max_shard_size
 
-    def _save_pretrained(self, save_directory: Path) -> None:
-        from gglnet.hub.serialization import save_folder
+    @classmethod
+    def from_pretrained(  # type: ignore[override]
+        cls, pretrained_model_name_or_path: str | Path, **kwargs: Any
+    ) -> GGLNet:
+        """Load a ``save_pretrained`` folder or a Hub repository (``revision=`` pins a commit).
 
-        save_folder(self, self.config, save_directory, self._max_shard_size)
+        The mixin's loader, with gglnet's checks first: a folder's ``config.json`` must be a
+        JSON object of :class:`GGLNetConfig` options (else a ``ValueError`` naming the file).
 
-    def generate_model_card(self, name: str = "gglnet", **card_options: Any) -> ModelCard:
-        """The ``README.md`` that ``save_pretrained`` writes into a folder that has none.
+        Example::
 
-        gglnet's card format without results (``gglnet hub card`` adds them). The
-        ``model_card_kwargs`` of ``save_pretrained`` arrive here.
-
-        Args:
-            name: the weights' name, the card's title.
-            **card_options: options of :func:`gglnet.hub.model_card` (``repo_id``,
-                ``train_command``, ``notes``, ...).
+            model = GGLNet.from_pretrained("runs/sirst/best")
         """
-        from gglnet.hub.cards import model_card
+        folder = Path(pretrained_model_name_or_path)
+        if folder.is_dir() and (folder / CONFIG_NAME).is_file():
+            read_config(folder)
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, **kwargs)
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"{pretrained_model_name_or_path}: {CONFIG_NAME} is not valid JSON: {error}"
+            ) from error
 
-        return model_card(name, self.config, **card_options)
+    def _save_pretrained(self, save_directory: Path) -> None:
+        save_folder(self, self.config, save_directory, self._max_shard_size)
 
     @classmethod
     def _from_pretrained(
@@ -287,11 +325,12 @@ class GGLNet(
         """Build the model from ``config.json`` and load its safetensors weights strictly.
 
         ``GGLNet.from_pretrained(repo_id_or_dir, revision=...)`` lands here after the mixin read
-        ``config.json`` (passed as ``config``; its options arrive again in ``overrides``).
+        ``config.json`` (passed as ``config``; its options arrive again in ``overrides``). A
+        repository of published weights (``hf_hub_id`` and ``revision`` of a
+        :class:`~gglnet.PretrainedCfg`) is checked against its sha256 before loading.
         """
-        from gglnet.hub.serialization import CONFIG_NAME, download_weights, read_weights
-
         folder = Path(model_id)
+        published = None
         if not folder.is_dir():
             folder = download_weights(
                 model_id,
@@ -301,12 +340,15 @@ class GGLNet(
                 local_files_only=local_files_only,
                 token=token,
             )
+            published = published_cfg_for_repo(model_id, revision)
         if config is None:
             raise FileNotFoundError(
                 f"{model_id} has no {CONFIG_NAME}: a gglnet folder or repository holds "
                 f"{CONFIG_NAME} and model.safetensors (GGLNet.save_pretrained writes both)"
             )
         model = cls(config, **overrides)
+        if published is not None:
+            check_sha256(folder, published)
         load_weights(model, read_weights(folder), model_id)
         return model.to(map_location).eval()
 
@@ -340,5 +382,42 @@ _VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "gglnet_fuse_sam": ("Table III 'SAM': Z = X + S(X)Y'.", {"fusion": "sam"}),
 }
 
+# Published weights of these architectures, as timm's default_cfgs: "arch.tag" -> where the
+# files are and what they measured. An architecture's first entry is its default tag. Adding
+# weights is one entry here plus the folder weights/<arch.tag>/ (CONTRIBUTING.md).
+PRETRAINED_CFGS: dict[str, PretrainedCfg] = {
+    "gglnet.synthetic": PretrainedCfg(
+        hf_hub_id="gglnet/gglnet.synthetic",
+        revision="main",
+        filename=INDEX_NAME,
+        sha256={
+            "model.safetensors.index.json": (
+                "cd25ec2d583ff6efa16de0321a97ef5987141dc594a8a79c3dc234b1aa5183f6"
+            ),
+            "model-00001-of-00003.safetensors": (
+                "b97fe309b264c5827f54ff326ca4c329d89eb2743e0e3ee15b4d8f1d91dfa0d3"
+            ),
+            "model-00002-of-00003.safetensors": (
+                "415c97cb910c5a101c64d249cfa177c06295f8e69aaa5e60a04dd89d0db93e1c"
+            ),
+            "model-00003-of-00003.safetensors": (
+                "bc5484439ce0487ebedc598f07c60e44b59299788b48f15d296d7df572803723"
+            ),
+        },
+        dataset="synthetic",
+        split="test",
+        input_size=(256, 256),
+        metrics={"iou": 0.8934, "niou": 0.8925, "pd": 0.9948, "fa": 5.34e-6},
+        notes=(
+            "Trained 15 epochs on 400 synthetic 128x128 scenes of the training family, "
+            "checkpoint of the best IoU on 40 validation-family scenes (epoch 14); measured on "
+            "100 scenes of the test family at 256x256. On real SIRST (idx_320/test, 512x512) "
+            "it reaches only IoU 0.042, Pd 0.265: use it for demos and tests, not for real "
+            "imagery."
+        ),
+    ),
+}
+
 for _name, (_description, _config) in _VARIANTS.items():
     register_model(_name, GGLNetConfig(**_config), _description)
+register_pretrained(PRETRAINED_CFGS)

@@ -1,23 +1,20 @@
-"""Published weights: where a registered name's weights live and what they measured.
+"""PretrainedCfg: where one set of published weights comes from and what it measured.
 
-A name gets weights by registering it with a :class:`PretrainedCfg`::
+Each architecture keeps a table of its weights beside it (``PRETRAINED_CFGS`` in
+:mod:`gglnet.models.gglnet`), keyed by timm-style names ``arch.tag``::
 
-    register_model(
-        "gglnet_sirst",
-        GGLNetConfig(),
-        "GGL-Net trained on SIRST (idx_320), 512x512.",
-        pretrained_cfg=PretrainedCfg(
-            hf_hub_id="gglnet/gglnet-sirst",
-            revision="<40-hex commit printed by `gglnet hub push`>",
-            sha256={"model.safetensors": "<sha256 of the file>"},
-            dataset="sirst",
-            split="idx_320/test",
-            input_size=(512, 512),
-            metrics={"iou": ..., "niou": ..., "pd": ..., "fa": ...},
-        ),
-    )
+    "gglnet.sirst": PretrainedCfg(
+        hf_hub_id="gglnet/gglnet.sirst",
+        revision="<40-hex commit printed by `gglnet hub push`>",
+        sha256={"model.safetensors": "<sha256 of the file>"},
+        dataset="sirst",
+        split="idx_320/test",
+        input_size=(512, 512),
+        metrics={"iou": 0.81, "niou": 0.79, "pd": 0.95, "fa": 4.4e-6},
+    ),
 
-Only weights that exist are registered; ``docs/hub.md`` describes the release steps.
+Only weights that exist are listed; ``CONTRIBUTING.md`` and ``docs/hub.md`` describe the
+release steps.
 """
 
 from __future__ import annotations
@@ -25,25 +22,24 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from huggingface_hub import constants
 from huggingface_hub.utils import validate_repo_id
 
-from gglnet.models.config import GGLNetConfig
-from gglnet.models.registry import get_model_entry, list_models, register_model
-
-__all__ = ["PretrainedCfg", "get_pretrained_cfg"]
+__all__ = ["PretrainedCfg"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+JSONValue = str | int | float | list[int] | dict[str, str] | dict[str, float]
 
 
 @dataclass(frozen=True, kw_only=True)
 class PretrainedCfg:
-    """Where the published weights of a registered name come from, and what they measured.
+    """Where published weights come from, and what they measured.
 
     Attributes:
-        hf_hub_id: the Hugging Face Hub model repository, ``"ORG/NAME"``.
+        hf_hub_id: the Hugging Face Hub model repository, ``"ORG/NAME"`` (gglnet's own follow
+            the weights' name: ``"gglnet/gglnet.sirst"``).
         sha256: hex digest of every file that is read, by file name: ``filename`` and, for
             sharded weights, each shard named in the index. Checked before anything is loaded.
         revision: the commit to download (40 hex digits, printed by ``gglnet hub push``). A
@@ -53,11 +49,12 @@ class PretrainedCfg:
             split into shards.
         dataset: the dataset trained and measured on (``"sirst"``, ``"nudt-sirst"``, ...).
         split: the evaluation split (``"idx_320/test"``).
-        input_size: ``(H, W)`` the images were resized to for training and evaluation.
-        metrics: values measured on ``split`` at ``input_size`` (``iou``, ``niou``, ``pd``,
-            ``fa``, ...), as in the model card.
+        input_size: ``(H, W)`` of the evaluation (the size images were resized to; for weights
+            measured at each image's native size, the size the card names as typical).
+        metrics: values measured on ``split`` (``iou``, ``niou``, ``pd``, ``fa``, ...), as in
+            the model card.
         license: SPDX identifier of the weights' license.
-        notes: what else a user should know (checkpoint selection, deviations from the recipe).
+        notes: what else a user should know (protocol, checkpoint selection, deviations).
     """
 
     hf_hub_id: str
@@ -108,10 +105,10 @@ class PretrainedCfg:
 
     @property
     def hub_url(self) -> str:
-        """``ORG/NAME@revision``, as printed in messages and accepted by timm."""
+        """``ORG/NAME@revision``, as printed in messages."""
         return f"{self.hf_hub_id}@{self.revision}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         """A JSON-ready dict of every field."""
         return {
             "hf_hub_id": self.hf_hub_id,
@@ -125,73 +122,3 @@ class PretrainedCfg:
             "license": self.license,
             "notes": self.notes,
         }
-
-
-def get_pretrained_cfg(name: str) -> PretrainedCfg:
-    """The :class:`PretrainedCfg` of a registered name with published weights.
-
-    Args:
-        name: a name from ``gglnet.list_models(pretrained=True)``.
-
-    Raises:
-        ValueError: ``name`` is unknown, or has no published weights (the names that have
-            weights are listed).
-
-    Example::
-
-        for name in gglnet.list_models(pretrained=True):
-            cfg = gglnet.get_pretrained_cfg(name)
-            print(name, cfg.hub_url, cfg.dataset, cfg.metrics)
-    """
-    entry = get_model_entry(name)
-    if entry.pretrained_cfg is None:
-        available = ", ".join(list_models(pretrained=True)) or "none yet"
-        raise ValueError(
-            f"model {name!r} has no published weights; names with weights: {available}"
-        )
-    return entry.pretrained_cfg
-
-
-# -- released weights -----------------------------------------------------------------------
-
-register_model(
-    "gglnet_synthetic",
-    GGLNetConfig(),
-    "GGL-Net trained on synthetic infrared scenes (gglnet.data.synthetic) on a CPU; the demo's "
-    "weights, not for real imagery.",
-    pretrained_cfg=PretrainedCfg(
-        hf_hub_id="gglnet/gglnet-synthetic",
-        revision="main",
-        filename=constants.SAFETENSORS_INDEX_FILE,
-        sha256={
-            "model.safetensors.index.json": (
-                "cd25ec2d583ff6efa16de0321a97ef5987141dc594a8a79c3dc234b1aa5183f6"
-            ),
-            "model-00001-of-00003.safetensors": (
-                "b97fe309b264c5827f54ff326ca4c329d89eb2743e0e3ee15b4d8f1d91dfa0d3"
-            ),
-            "model-00002-of-00003.safetensors": (
-                "415c97cb910c5a101c64d249cfa177c06295f8e69aaa5e60a04dd89d0db93e1c"
-            ),
-            "model-00003-of-00003.safetensors": (
-                "bc5484439ce0487ebedc598f07c60e44b59299788b48f15d296d7df572803723"
-            ),
-        },
-        dataset="synthetic",
-        split="test",
-        input_size=(256, 256),
-        metrics={
-            "iou": 0.8934,
-            "niou": 0.8925,
-            "pd": 0.9948,
-            "fa": 5.34e-6,
-        },
-        notes=(
-            "Trained 15 epochs on 400 synthetic 128x128 scenes of the training family, "
-            "checkpoint of the best IoU on 40 validation-family scenes (epoch 14); measured on "
-            "100 scenes of the test family at 256x256. On real SIRST (idx_320/test, 512x512) "
-            "it reaches only IoU 0.042, Pd 0.265: use it for demos and tests, not for real "
-            "imagery."
-        ),
-    ),
-)

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
+
+from gglnet.hub.cards import model_card
+from gglnet.models import GGLNet
+from gglnet.models.folders import CARD_NAME
 
 __all__ = [
     "export_model",
@@ -70,11 +73,12 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"][: torch.cuda.device_count()])
 
 
-def export_model(model: nn.Module, directory: str | Path) -> Path:
-    """Save ``model.save_pretrained(directory)`` (Hub layout), replacing ``directory`` whole.
+def export_model(model: GGLNet, directory: str | Path) -> Path:
+    """Save ``model.save_pretrained(directory)`` (Hub layout) with gglnet's model card,
+    replacing ``directory`` whole.
 
     Args:
-        model: a model with huggingface_hub's ``save_pretrained`` (:class:`gglnet.GGLNet`).
+        model: a :class:`gglnet.GGLNet`.
         directory: the folder; a previous export there is replaced only once the new one is
             complete.
 
@@ -87,6 +91,7 @@ def export_model(model: nn.Module, directory: str | Path) -> Path:
     for leftover in (tmp, old):
         shutil.rmtree(leftover, ignore_errors=True)
     model.save_pretrained(tmp)
+    model_card(directory.name, model.config).save(tmp / CARD_NAME)
     if directory.exists():
         os.replace(directory, old)
     os.replace(tmp, directory)

@@ -39,7 +39,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from gglnet.evaluation import evaluate
-from gglnet.hardware import has_native_bf16
+from gglnet.hardware import has_native_bf16, resolve_device
 from gglnet.losses import soft_iou_bce_loss
 from gglnet.models import create_model, load_model
 from gglnet.models.checkpoint import load_state_dict_file, load_weights
@@ -150,7 +150,7 @@ def fit(config: TrainConfig, *, on_step: StepCallback | None = None) -> TrainRes
     say = _Reporter(config.quiet)
     run_dir = Path(config.out_dir)
     checkpoint = _check_run_dir(run_dir, config)
-    device = _device(config.device)
+    device = resolve_device(config.device)
     dtype = _autocast_dtype(config.precision, device)
     data = _load_data(config, checkpoint, run_dir)
     _start_run_dir(run_dir, config)
@@ -567,15 +567,6 @@ def _delete_run_files(run_dir: Path) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink(missing_ok=True)
-
-
-def _device(name: str | None) -> torch.device:
-    if name is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} requested but CUDA is not available")
-    return device
 
 
 def _worker_init(worker_id: int) -> None:

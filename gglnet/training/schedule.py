@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = ["SCHEDULES", "Schedule", "learning_rate"]
 
 Schedule = Literal["constant", "cosine"]
-SCHEDULES: tuple[str, ...] = ("constant", "cosine")
+SCHEDULES: tuple[str, ...] = get_args(Schedule)
 """The schedule names :func:`learning_rate` (and ``TrainConfig.schedule``) accept."""
 
 

@@ -1,5 +1,8 @@
 """Hub-layout weight folders: ``config.json`` plus safetensors weights, one file or shards.
 
+Reading and writing the files only (no model is built here): :mod:`gglnet.models.loading`
+decides which folder to read, and checks published weights with :func:`check_sha256`.
+
 A folder written by :func:`save_folder` holds ``config.json`` (every
 :class:`~gglnet.GGLNetConfig` option) and either ``model.safetensors`` or, when the weights
 exceed ``max_shard_size``, ``model-0000k-of-0000n.safetensors`` shards with the index
@@ -9,9 +12,12 @@ Only safetensors are ever read: no pickles.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import torch
 from huggingface_hub import constants, hf_hub_download, save_torch_state_dict
@@ -21,18 +27,25 @@ from safetensors.torch import load_file
 from torch import nn
 
 from gglnet.models.config import GGLNetConfig
+from gglnet.models.pretrained import PretrainedCfg
 
 __all__ = [
+    "CARD_NAME",
     "CONFIG_NAME",
     "INDEX_NAME",
     "WEIGHTS_NAME",
+    "check_sha256",
     "download_weights",
+    "file_sha256",
+    "hub_reachable",
     "read_config",
+    "read_json_object",
     "read_weights",
     "save_folder",
     "weight_files",
 ]
 
+CARD_NAME = constants.REPOCARD_NAME
 CONFIG_NAME = constants.CONFIG_NAME
 WEIGHTS_NAME = constants.SAFETENSORS_SINGLE_FILE
 INDEX_NAME = constants.SAFETENSORS_INDEX_FILE
@@ -71,7 +84,12 @@ def read_config(folder: str | Path) -> GGLNetConfig:
     path = Path(folder) / CONFIG_NAME
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: a gglnet weight folder holds {CONFIG_NAME}")
-    return GGLNetConfig.from_dict(read_json_object(path))
+    try:
+        return GGLNetConfig.from_dict(read_json_object(path))
+    except (TypeError, ValueError) as error:
+        if str(path) in str(error):
+            raise
+        raise type(error)(f"{path}: {error}") from error
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
@@ -131,17 +149,27 @@ def read_weights(folder: str | Path, filename: str | None = None) -> dict[str, t
 
     Raises:
         FileNotFoundError: weight files are missing.
-        ValueError: a file is not valid safetensors (named).
+        ValueError: a file is not valid safetensors, or two shards hold the same tensor
+            (files and tensor named).
     """
     folder = Path(folder)
     state_dict: dict[str, torch.Tensor] = {}
+    origin: dict[str, str] = {}
     for name in weight_files(folder, filename):
         if name == INDEX_NAME:
             continue
         try:
-            state_dict.update(load_file(folder / name))
+            tensors = load_file(folder / name)
         except (SafetensorError, OSError) as error:
             raise ValueError(f"cannot read safetensors file {folder / name}: {error}") from error
+        for key, tensor in tensors.items():
+            if key in origin:
+                raise ValueError(
+                    f"tensor {key!r} is defined twice, in {folder / origin[key]} and "
+                    f"{folder / name}: the shards do not belong together"
+                )
+            origin[key] = name
+            state_dict[key] = tensor
     return state_dict
 
 
@@ -159,6 +187,8 @@ def download_weights(
 
     Honours the cache and ``HF_HUB_OFFLINE`` like any ``hf_hub_download``. The shards of an
     index are fetched at the commit the index came from, so a moving branch cannot mix commits.
+    When the Hub's host does not accept a connection within a few seconds (no network), only
+    the cache is asked, instead of huggingface_hub's retries with back-off (about 25 s).
 
     Args:
         repo_id: ``"ORG/NAME"``.
@@ -177,7 +207,7 @@ def download_weights(
     options = {
         "cache_dir": cache_dir,
         "force_download": force_download,
-        "local_files_only": local_files_only,
+        "local_files_only": local_files_only or constants.HF_HUB_OFFLINE or not hub_reachable(),
         "token": token,
     }
     candidates = [filename] if filename else [WEIGHTS_NAME, INDEX_NAME]
@@ -193,6 +223,17 @@ def download_weights(
         for shard in _index_shards(path):
             hf_hub_download(repo_id, shard, revision=snapshot.name, **options)
     return snapshot
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hub endpoint (``HF_ENDPOINT``) accepts a TCP connection within ``timeout`` s."""
+    url = urlsplit(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _index_shards(index: Path) -> list[str]:
@@ -212,3 +253,49 @@ def _index_shards(index: Path) -> list[str]:
     if bad:
         raise ValueError(f"{index} names files that are not safetensors beside it: {bad}")
     return shards
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 digest of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_sha256(folder: str | Path, cfg: PretrainedCfg) -> list[str]:
+    """Check every weight file in ``folder`` against the published sha256 digests.
+
+    The index (when sharded) is checked before the shard names are read from it.
+
+    Returns:
+        The names of the files checked.
+
+    Raises:
+        ValueError: a digest differs (file, expected and actual digest named), or the index
+            names a shard without a published digest.
+        FileNotFoundError: a weight file is missing.
+    """
+    folder = Path(folder)
+    _check_file(folder / cfg.filename, cfg.sha256[cfg.filename])
+    files = weight_files(folder, cfg.filename)
+    for shard in files[1:]:
+        if shard not in cfg.sha256:
+            raise ValueError(
+                f"{folder / cfg.filename} names shard {shard!r}, which has no published sha256 "
+                f"(published: {sorted(cfg.sha256)})"
+            )
+        _check_file(folder / shard, cfg.sha256[shard])
+    return files
+
+
+def _check_file(path: Path, expected: str) -> None:
+    if not path.is_file():
+        raise FileNotFoundError(f"weight file not found: {path}")
+    actual = file_sha256(path)
+    if actual != expected:
+        raise ValueError(
+            f"sha256 mismatch for {path}: expected {expected}, got {actual}. The file is corrupt "
+            "or not the published one; delete it and download it again."
+        )
