@@ -1,4 +1,4 @@
-"""The paper's gradient image (SPEC §2, the authors' ``gradient_1order``)."""
+"""The paper's gradient image (paper Fig. 1, the authors' ``gradient_1order``)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def gradient_magnitude(x: np.ndarray) -> np.ndarray: ...
 
 
 def gradient_magnitude(x: ArrayT) -> ArrayT:
-    """Per-channel gradient magnitude, the paper's gradient image (SPEC §2).
+    """Per-channel gradient magnitude, the paper's gradient image (paper Fig. 1).
 
     ``G(y, x) = sqrt(((I(y, x+1) - I(y, x-1)) / 2)^2 + ((I(y-1, x) - I(y+1, x)) / 2)^2)``
     with zeros beyond the image border. Differentiable, with finite gradients on flat

@@ -1,4 +1,4 @@
-"""gglnet.data.augment: the recipe's SomeOf-style policy (SPEC §10)."""
+"""gglnet.data.augment: the recipe's SomeOf-style policy (paper §III-B)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""gglnet.data.image: reading images and converting them to model input (SPEC §1)."""
+"""gglnet.data.image: reading images and converting them to model input (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""gglnet.gradient: the paper's gradient image (SPEC §2)."""
+"""gglnet.gradient: the paper's gradient image (paper Fig. 1)."""
 
 from __future__ import annotations
 

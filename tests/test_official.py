@@ -1,4 +1,4 @@
-"""Authors' checkpoints: key conversion, loading paths and output parity (SPEC §7)."""
+"""Authors' checkpoints: key conversion, loading paths and output parity (docs/architecture.md)."""
 
 from __future__ import annotations
 

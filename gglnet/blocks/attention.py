@@ -1,6 +1,6 @@
 """Attention gates: squeeze-excitation (encoder) and the channel / spatial gates of TGFM.
 
-These follow the paper and the released code, not timm's SE/CBAM layers (SPEC §14): no biases in
+These follow the paper and the released code, not timm's SE/CBAM layers: no biases in
 the MLPs, no channel rounding, ``[max; mean]`` order in the spatial gate, and the channel and
 spatial gates return their weights so TGFM can apply them to *another* tensor.
 """
@@ -24,7 +24,7 @@ def _hidden_channels(channels: int, reduction: int) -> int:
 class SqueezeExcitation(nn.Module):
     """Squeeze-and-excitation: rescale channels by a gate learned from their global average.
 
-    ``x * sigmoid(fc2(relu(fc1(avgpool(x)))))`` with bias-free linear layers (SPEC §3).
+    ``x * sigmoid(fc2(relu(fc1(avgpool(x)))))`` with bias-free linear layers (docs/architecture.md).
 
     Args:
         channels: channels ``C`` of the input.

@@ -1,4 +1,4 @@
-"""Gradient supplementary module, GSM = G_Block + Res (paper Fig. 4, SPEC §3)."""
+"""Gradient supplementary module, GSM = G_Block + Res (paper Fig. 4)."""
 
 from __future__ import annotations
 

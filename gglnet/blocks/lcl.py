@@ -1,4 +1,4 @@
-"""Local contrast learning, LCL (SPEC §4)."""
+"""Local contrast learning, LCL (docs/architecture.md, LCL)."""
 
 from __future__ import annotations
 

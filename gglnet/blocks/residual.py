@@ -1,4 +1,4 @@
-"""The encoder's residual blocks (SPEC §3)."""
+"""The encoder's residual blocks (docs/architecture.md, Encoder)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Two-way guidance fusion module, TGFM (paper Eq. 1–3, SPEC §5) and its ablations."""
+"""Two-way guidance fusion module, TGFM (paper Eq. 1–3) and its ablations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training augmentation of the paper's recipe (SPEC §10), with OpenCV and numpy.
+"""Training augmentation of the paper's recipe (paper §III-B), with OpenCV and numpy.
 
 The released code uses albumentations' ``SomeOf([...], n=3, p=0.5)``. Our reading, exactly:
 

@@ -9,7 +9,7 @@ Layouts (``layout="auto"`` picks the first that fits):
   evaluation-free prediction, not for training or metrics.
 
 Images are 8-bit grey, RGB or palette, or 16-bit grey; items hold them as ``(3, S, S)``
-float32 in ``[0, 1]`` (8-bit / 255, 16-bit / 65535, grey repeated to three channels: SPEC §1).
+float32 in ``[0, 1]`` (8-bit / 255, 16-bit / 65535, grey repeated to three channels).
 Masks are binarised by :func:`~gglnet.data.image.read_mask`'s rule (a pixel is a target when
 it is non-zero); :meth:`IRSTDDataset.check_masks` counts their targets and warns, once per
 dataset, about masks that are not binary and about targets that resizing makes vanish.

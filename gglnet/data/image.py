@@ -1,4 +1,4 @@
-"""Reading infrared images and turning them into model input (SPEC §1)."""
+"""Reading infrared images and turning them into model input (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def image_to_tensor(image: np.ndarray) -> torch.Tensor:
 
     ``uint8`` is divided by 255 as in the paper; ``uint16`` by 65535 (the full 16-bit range;
     sensors that use fewer bits should be rescaled by the caller first); floating input must
-    already lie in ``[0, 1]``. Grey images are repeated to three channels (SPEC §1).
+    already lie in ``[0, 1]``. Grey images are repeated to three channels (docs/architecture.md).
 
     Args:
         image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` (RGB) array.

@@ -1,4 +1,4 @@
-"""IRSTD metrics exactly as the authors' evaluation computes them (SPEC §12).
+"""IRSTD metrics exactly as the authors' evaluation computes them (docs/metrics.md).
 
 - :mod:`~gglnet.metrics.pixel`: IoU and nIoU.
 - :mod:`~gglnet.metrics.target`: Pd and Fa (centroid matching of 8-connected components).

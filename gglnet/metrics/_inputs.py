@@ -108,7 +108,8 @@ def _true_mask(target: np.ndarray) -> np.ndarray:
         raise TypeError(f"target must be a bool, integer or float mask, got dtype {target.dtype}")
     mask = target != 0
     # Every set pixel equals 1 (or 255 for integers): then `!= 0` is the `> 0.5` cut-off of
-    # SPEC §12 applied after 0/255 masks are scaled to 0/1. Masks are sparse: check only those.
+    # The metric's rule (docs/metrics.md) after 0/255 masks are scaled to 0/1. Masks are
+    # sparse: check only those.
     set_values = target[mask]
     if (set_values == 1).all() or (target.dtype.kind in "iu" and (set_values == 255).all()):
         return mask

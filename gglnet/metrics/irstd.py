@@ -1,4 +1,4 @@
-"""``IRSTDMetrics``: IoU, nIoU, Pd and Fa accumulated over a test set (SPEC §12)."""
+"""``IRSTDMetrics``: IoU, nIoU, Pd and Fa accumulated over a test set (docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pixel-level metrics: IoU over the whole set and nIoU, its per-image mean (SPEC §12)."""
+"""Pixel-level metrics: IoU over the whole set and nIoU, its per-image mean (docs/metrics.md)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def niou_per_image(intersection: np.ndarray, union: np.ndarray) -> np.ndarray:
 def iou(
     pred: ArrayLike, target: ArrayLike, threshold: float = 0.5, from_logits: bool = False
 ) -> float:
-    """IoU of the whole batch: total intersection over total union (SPEC §12).
+    """IoU of the whole batch: total intersection over total union (docs/metrics.md).
 
     Args:
         pred: probabilities (logits with ``from_logits=True``), torch or numpy,
@@ -68,7 +68,7 @@ def iou(
 def niou(
     pred: ArrayLike, target: ArrayLike, threshold: float = 0.5, from_logits: bool = False
 ) -> float:
-    """nIoU: the mean over images of each image's IoU (SPEC §12).
+    """nIoU: the mean over images of each image's IoU (docs/metrics.md).
 
     An image whose union is empty (no target, no prediction) counts 0, as in the released
     code, which divides by ``union + ε``.

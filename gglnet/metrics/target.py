@@ -1,4 +1,4 @@
-"""Target-level metrics: probability of detection Pd and false-alarm rate Fa (SPEC §12)."""
+"""Target-level metrics: probability of detection Pd and false-alarm rate Fa (docs/metrics.md)."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def pd_fa(
     from_logits: bool = False,
     matching: Matching = "greedy",
 ) -> PdFa:
-    """Probability of detection and false-alarm rate of a batch (SPEC §12).
+    """Probability of detection and false-alarm rate of a batch (docs/metrics.md).
 
     Each image is labelled on its own (8-connected). Pd = matched targets / all targets
     (``nan`` when there are no targets); Fa = pixels of unmatched predicted components / all

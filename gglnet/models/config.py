@@ -1,4 +1,4 @@
-"""GGLNetConfig: every architectural option of GGL-Net and its paper ablations (SPEC §8)."""
+"""GGLNetConfig: every architectural option of GGL-Net and its ablations (paper Tables I–III)."""
 
 from __future__ import annotations
 

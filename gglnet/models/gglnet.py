@@ -138,7 +138,7 @@ class GGLNet(
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """SPEC §7: Kaiming-normal (fan_out, relu) convs with zero bias; BN weight 1, bias 0."""
+        """Kaiming-normal (fan_out, relu) convs with zero bias; BN weight 1, bias 0."""
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")

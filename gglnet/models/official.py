@@ -1,4 +1,4 @@
-"""Conversion of the authors' released state_dict key names to gglnet's (SPEC §7)."""
+"""Conversion of the authors' released state_dict key names to gglnet's (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Training by the paper's recipe: :func:`fit` with a :class:`TrainConfig`.
 
-- :mod:`~gglnet.training.config`: :class:`TrainConfig` (defaults = SPEC §10).
+- :mod:`~gglnet.training.config`: :class:`TrainConfig` (defaults = paper §III-B).
 - :mod:`~gglnet.training.data`: the run's training, validation and test sets.
 - :mod:`~gglnet.training.loop`: :func:`fit`, the run directory, resume and time budget.
 - :mod:`~gglnet.training.checkpoint`: atomic checkpoint, export and JSON writing.
