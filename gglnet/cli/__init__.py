@@ -19,7 +19,7 @@ import torch
 
 from gglnet import __version__
 
-COMMANDS: tuple[str, ...] = ("demo", "train", "evaluate", "predict", "benchmark", "hub")
+COMMANDS: tuple[str, ...] = ("demo", "train", "evaluate", "predict", "benchmark", "export", "hub")
 
 KNOWN_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,

@@ -6,16 +6,16 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from gglnet.precision import PRECISIONS, Precision, check_precision
 from gglnet.training.schedule import SCHEDULES, Schedule
 
 __all__ = ["PRECISIONS", "RESUME_MUTABLE", "Precision", "TrainConfig"]
 
-Precision = Literal["auto", "fp32", "bf16", "fp16"]
-PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
-"""Training precisions; ``"auto"``: float16 AMP on CUDA (the paper's), bfloat16 autocast on a
-CPU with native bf16 arithmetic, float32 elsewhere."""
+# Training precisions are the names of gglnet.precision. Training's "auto" is float16 AMP on
+# CUDA (the paper's), bfloat16 autocast on a CPU with native bf16 arithmetic, float32 elsewhere
+# (gglnet.training.loop); inference's "auto" differs on CUDA only (bfloat16 where native).
 
 RESUME_MUTABLE: frozenset[str] = frozenset(
     {
@@ -146,8 +146,7 @@ class TrainConfig:
             )
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        check_precision(self.precision)
         if not (self.warmup_epochs >= 0 and math.isfinite(self.warmup_epochs)):
             raise ValueError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
         if not (self.bce_weight >= 0 and math.isfinite(self.bce_weight)):
