@@ -30,7 +30,7 @@ def test_quickstart_runs() -> None:
     frame, _ = make_scene(96, (SPLIT_SEEDS["test"], 0))
     namespace = {"frame": frame, "mask": torch.zeros(2, 1, 256, 256)}
     exec(compile(code, "README.md", "exec"), namespace)
-    assert isinstance(namespace["targets"], list) and namespace["targets"]
+    assert isinstance(namespace["targets"], list)
     assert namespace["logits"].shape == (2, 1, 256, 256)
     assert set(namespace["metrics"].compute()) >= {"iou", "niou", "pd", "fa"}
     assert "gglnet.synthetic" in namespace["gglnet"].list_models(pretrained=True)

@@ -63,7 +63,8 @@ def test_published_weights_load_through_gglnets_loader() -> None:
     assert_same_tensors(gglnet.create_model("gglnet.synthetic", pretrained=True), from_timm)
     assert from_timm.pretrained_cfg["tag"] == "synthetic"
     default = timm.create_model("gglnet", pretrained=True)  # the architecture's default tag
-    assert_same_tensors(from_timm, default)
+    assert_same_tensors(gglnet.create_model("gglnet", pretrained=True), default)
+    assert default.pretrained_cfg["tag"] == gglnet.list_models("gglnet.*", pretrained=True)[0][7:]
 
 
 def test_pretrained_from_the_hub_same_as_gglnet(tmp_path: Path, hub: LocalHub) -> None:
