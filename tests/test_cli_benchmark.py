@@ -26,7 +26,8 @@ def test_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     args += ["--paths", "fused", "--repeats", "1", "--json", str(report_path), "--quiet"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "| eager | 16 | 1 |" in out and "| fused | 16 | 2 |" in out
+    assert "| eager | fp32 | 16 | 1 |" in out and "| fused | fp32 | 16 | 2 |" in out
+    assert "CPU " in out and "flags: " in out
     report = json.loads(report_path.read_text())
     assert report["model"] == "gglnet (random weights, seed 0)"
     assert len(report["results"]) == 4

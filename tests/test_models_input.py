@@ -49,8 +49,8 @@ def test_matching_weights_autocast_and_optimized_models_take_their_input(
         model.float()
         with torch.autocast("cpu", dtype=torch.bfloat16):
             assert model(x).dtype == model(x.bfloat16()).dtype == torch.bfloat16
-        for dtype in (torch.bfloat16, torch.float16):
-            fast = optimize_for_inference(model, device="cpu", dtype=dtype, compile=False)
+        for precision in ("bf16", "fp16"):
+            fast = optimize_for_inference(model, device="cpu", precision=precision, compile=False)
             assert fast(x).dtype == torch.float32
 
 

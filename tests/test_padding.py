@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import gglnet
-from gglnet.inference import pad_to_multiple, padded_size
+from gglnet.inference import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple, padded_size
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,17 @@ def test_gradient_image_of_the_original_pixels_is_unchanged() -> None:
     torch.testing.assert_close(
         gglnet.gradient_magnitude(padded)[..., :21, :30], gglnet.gradient_magnitude(image)
     )
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((220, 325), (256, 384)),
+        ((256, 256), (256, 256)),
+        ((1, 1), (256, 256)),
+        ((513, 100), (768, 256)),
+        ((1100, 90), (1104, 256)),  # above every bucket: the next multiple of 16
+    ],
+)
+def test_bucket_size(size: tuple[int, int], expected: tuple[int, int]) -> None:
+    assert bucket_size(*size, DEFAULT_SIZE_BUCKETS, 16) == expected

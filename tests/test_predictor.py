@@ -1,7 +1,9 @@
-"""Predictor: input forms, padding and cropping, batching, tiling and detections."""
+"""Predictor: input forms, padding and cropping, batching, tiling, detections, precision,
+shape buckets and streams."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,8 +13,9 @@ from conftest import requires_cuda
 from torch import nn
 
 import gglnet
+import gglnet.precision as precision_module
 from gglnet.data.image import image_to_tensor
-from gglnet.inference import Predictor, pad_to_multiple
+from gglnet.inference import DEFAULT_SIZE_BUCKETS, Latency, Predictor, pad_to_multiple
 
 
 class _Brightness(nn.Module):
@@ -131,7 +134,7 @@ def test_a_frame_that_fits_one_tile_is_not_tiled() -> None:
 def test_real_model_output_is_the_model_on_the_padded_frame_cropped() -> None:
     model = gglnet.create_model("gglnet", widths=(8, 16, 16)).eval()
     frame = (np.random.default_rng(1).random((37, 45, 3)) * 255).astype(np.uint8)
-    probs = Predictor(model, device="cpu")(frame)
+    probs = Predictor(model, device="cpu", precision="fp32")(frame)
     x = pad_to_multiple(image_to_tensor(frame), 4)[None]
     with torch.no_grad():
         expected = torch.sigmoid(model(x))[0, 0, :37, :45].numpy()
@@ -175,13 +178,136 @@ def test_bad_frames_are_rejected(frames: object, error: type, message: str) -> N
         Predictor(_Brightness(), device="cpu")(frames)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("native", "expected"), [(True, "bf16"), (False, "fp32")])
+def test_precision_auto_is_the_default_and_follows_the_hardware(
+    native: bool, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(precision_module, "has_native_bf16", lambda device: native)
+    pred = Predictor(_Brightness(), device="cpu")
+    assert pred.precision == pred.model.precision == expected
+    assert f"precision='{expected}' (auto)" in repr(pred)
+
+
+def test_size_buckets_pad_up_and_crop_back() -> None:
+    pred = Predictor(_Brightness(), device="cpu", size_buckets=(32, 64))
+    frames = [_frame(20, 33, [(2, 3, 4, 5)]), _frame(30, 60, []), _frame(70, 20, [])]
+    probs = pred(frames)
+    assert [p.shape for p in probs] == [(20, 33), (30, 60), (70, 20)]
+    assert int((probs[0] > 0.5).sum()) == 4
+    # 20x33 -> 32x64 and 30x60 -> 32x64 share a shape; 70 is above every bucket: 80 (x16)
+    assert sorted(_seen_shapes(pred)) == [(1, 3, 80, 32), (2, 3, 32, 64)]
+
+
+def test_size_buckets_default_only_when_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Predictor(_Brightness(), device="cpu", compile=False).size_buckets is None
+    monkeypatch.setattr(torch, "compile", lambda fn, **_: fn)
+    assert Predictor(_Brightness(), device="cpu", compile=True).size_buckets == (
+        DEFAULT_SIZE_BUCKETS
+    )
+
+
+def test_stream_yields_one_map_per_frame_and_times_the_first_apart() -> None:
+    pred = Predictor(_Brightness(), device="cpu")
+    frames = (_frame(40, 50, [(i, i, i + 2, i + 2)]) for i in range(4))
+    maps = list(pred.stream(frames))
+    assert [int((m > 0.5).sum()) for m in maps] == [4, 4, 4, 4]
+    assert pred.latency.calls == 4
+    assert pred.latency.first_s is not None and pred.latency.mean_s is not None
+    assert "first call" in str(pred.latency) and "mean of 3" in str(pred.latency)
+    with pytest.raises(ValueError, match="one image per item"):
+        list(pred.stream([np.zeros((2, 16, 16, 3), np.uint8)]))
+
+
+def test_latency_bookkeeping() -> None:
+    latency = Latency()
+    assert str(latency) == "no calls yet" and latency.mean_s is None
+    for seconds in (10.0, 1.0, 3.0):
+        latency.add(seconds)
+    assert (latency.first_s, latency.calls, latency.mean_s) == (10.0, 3, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"size_buckets": (24,)}, "multiples of 16"),
+        ({"size_buckets": ()}, "size_buckets"),
+        ({"backend": "tensorrt"}, "backend must be one of"),
+        ({"backend": "onnxruntime", "precision": "bf16"}, "runs float32 on the CPU"),
+    ],
+)
+def test_bad_bucket_and_backend_options(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Predictor(_Brightness(), device="cpu", **kwargs)
+
+
+def test_an_onnx_file_needs_the_onnxruntime_backend() -> None:
+    with pytest.raises(ValueError, match="backend='onnxruntime'"):
+        Predictor("model.onnx", device="cpu")
+
+
 @requires_cuda
 @pytest.mark.gpu
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "auto"])
 def test_cuda_predictor_returns_cpu_numpy(precision: str) -> None:
     model = gglnet.create_model("gglnet", widths=(8, 16)).eval()
     frame = (np.random.default_rng(0).random((50, 70)) * 255).astype(np.uint8)
     probs = Predictor(model, device="cuda", precision=precision, compile=False)(frame)
-    expected = Predictor(model, device="cpu")(frame)
+    expected = Predictor(model, device="cpu", precision="fp32")(frame)
     assert isinstance(probs, np.ndarray)
     np.testing.assert_allclose(probs, expected, rtol=0, atol=2e-2)
+
+
+_STREAM_SCRIPT = """
+import json, sys, numpy as np, torch, gglnet
+from torch._dynamo.utils import counters
+torch.manual_seed(0)
+model = gglnet.create_model("gglnet", widths=(4, 8)).eval()
+freezing = sys.argv[1] == "1"
+pred = gglnet.Predictor(model, device="cpu", precision="fp32", compile=True, freezing=freezing)
+rng = np.random.default_rng(0)
+sizes = [(40, 50), (40, 50), (20, 30), (100, 120), (40, 50)]
+maps = list(pred.stream(rng.integers(0, 255, size, dtype=np.uint8) for size in sizes))
+print(json.dumps({
+    "shapes": [list(s) for s in pred.model.first_call_s],
+    "hits": counters["inductor"]["fxgraph_cache_hit"],
+    "misses": counters["inductor"]["fxgraph_cache_miss"],
+    "calls": pred.latency.calls,
+    "sizes": [list(m.shape) for m in maps],
+}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("freezing", [False, True])
+def test_a_stream_compiles_one_bucket_once_and_a_second_process_reuses_the_cache(
+    freezing: bool, tmp_path: Path
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "inductor"
+    env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": str(cache)}
+    runs, kernels = [], []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", _STREAM_SCRIPT, str(int(freezing))],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        kernels.append(sorted(p.name for p in cache.rglob("*.so")))
+    first, second = runs
+    # Five frames of three sizes, all within the 256 bucket: one graph.
+    assert first["shapes"] == [[1, 3, 256, 256]] and first["calls"] == 5
+    assert first["sizes"] == [[40, 50], [40, 50], [20, 30], [100, 120], [40, 50]]
+    assert second["shapes"] == first["shapes"]
+    # The second process compiles no kernel: it loads them all from the cache.
+    assert kernels[0] and kernels[1] == kernels[0]
+    if not freezing:  # frozen graphs bypass the FX-graph cache (their weights are constants)
+        assert first["misses"] >= 1
+        assert second["hits"] >= 1 and second["misses"] == 0

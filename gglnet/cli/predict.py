@@ -14,9 +14,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from gglnet.data.image import read_image
-from gglnet.inference import PRECISIONS, Predictor
+from gglnet.inference import Predictor
 from gglnet.inference.overlay import draw_detections
+from gglnet.inference.predictor import BACKENDS
 from gglnet.models import load_model
+from gglnet.precision import PRECISIONS
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 OUTPUT_DIRS = ("probs", "masks", "overlays")
@@ -27,6 +29,7 @@ examples:
   gglnet predict a.png b.png --model runs/sirst/best --out preds/ --threshold 0.4
   gglnet predict big/ --model weights.safetensors --out preds/ --tile 1024 --device cuda \\
       --precision bf16
+  gglnet predict frames/ --model gglnet.onnx --backend onnxruntime --out preds/  # gglnet export
 
 writes, for each input image <stem>:
   OUT/probs/<stem>.png     probabilities, 16-bit (value = round(p * 65535)) or with
@@ -69,7 +72,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", help="cuda, cpu... (default: CUDA if available)")
     parser.add_argument(
-        "--precision", choices=list(PRECISIONS), default="fp32", help="(default: fp32)"
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="(default: auto: bf16 where the device has native bf16, else fp32)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="torch",
+        help="torch (default) or onnxruntime (float32, CPU; --model may then be a .onnx file "
+        "from gglnet export)",
     )
     parser.add_argument(
         "--tile",
@@ -101,8 +114,9 @@ def _predict(args: argparse.Namespace) -> int:
     try:
         files = _find_images(args.inputs, args.recursive)
         _check_outputs(files, args.out, args.overwrite)
+        onnx_file = args.backend == "onnxruntime" and str(args.model).endswith(".onnx")
         predictor = Predictor(
-            load_model(args.model, arch=args.arch),
+            args.model if onnx_file else load_model(args.model, arch=args.arch),
             device=args.device,
             precision=args.precision,
             tile=args.tile,
@@ -110,6 +124,7 @@ def _predict(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             compile="auto" if args.compile is None else args.compile,
             threshold=args.threshold,
+            backend=args.backend,
         )
     except (OSError, ValueError, TypeError) as error:
         print(f"gglnet predict: error: {error}", file=sys.stderr)
@@ -135,13 +150,16 @@ def _predict(args: argparse.Namespace) -> int:
     summary = {
         "model": str(args.model),
         "threshold": args.threshold,
-        "precision": args.precision,
+        "precision": predictor.precision,
+        "backend": args.backend,
         "tile": args.tile,
         "images": records,
     }
     (args.out / "detections.json").write_text(json.dumps(summary, indent=2) + "\n")
     targets = sum(len(r["targets"]) for r in records)
     print(f"{len(records)} image(s), {targets} target(s) → {args.out}")
+    if not args.quiet:
+        print(f"{predictor.model!r}; batches: {predictor.latency}")
     if failed:
         print(f"gglnet predict: {len(failed)} image(s) could not be read", file=sys.stderr)
         return 1

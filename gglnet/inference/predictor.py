@@ -2,42 +2,102 @@
 
 from __future__ import annotations
 
+import tempfile
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, overload
+from typing import Literal, get_args, overload
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gglnet.data.image import image_to_tensor
-from gglnet.inference.optimize import optimize_for_inference
-from gglnet.inference.padding import pad_to_multiple
+from gglnet.hardware import resolve_device
+from gglnet.inference.export import OnnxRuntimeModel, export_onnx
+from gglnet.inference.optimize import InferenceModel, optimize_for_inference
+from gglnet.inference.padding import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple
 from gglnet.inference.tiling import Tile, blend_tiles, split_tiles
 from gglnet.metrics import Component, find_components
 from gglnet.models import load_model
+from gglnet.precision import Precision, check_precision
 
-__all__ = ["PRECISIONS", "Predictor"]
+__all__ = ["BACKENDS", "Latency", "Predictor"]
 
-Precision = Literal["fp32", "fp16", "bf16"]
-PRECISIONS: dict[str, torch.dtype] = {
-    "fp32": torch.float32,
-    "fp16": torch.float16,
-    "bf16": torch.bfloat16,
-}
+Backend = Literal["torch", "onnxruntime"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+"""``"torch"``: :func:`optimize_for_inference`; ``"onnxruntime"``: the model exported to ONNX
+(:func:`gglnet.inference.export.export_onnx`) in ONNX Runtime, float32 on the CPU."""
+
+
+@dataclass
+class Latency:
+    """Wall-clock seconds of a Predictor's calls, the first apart from the rest.
+
+    The first call at a new shape compiles (or loads the compiled graph from the on-disk
+    cache); on a stream of one frame per call, ``first_s`` is the first frame's latency and
+    ``mean_s`` the steady one.
+
+    Attributes:
+        first_s: the first call (``None`` before it).
+        calls: calls so far.
+        rest_s: total of the calls after the first.
+    """
+
+    first_s: float | None = None
+    calls: int = 0
+    rest_s: float = 0.0
+
+    @property
+    def mean_s(self) -> float | None:
+        """Mean seconds of the calls after the first (``None`` with fewer than two)."""
+        return self.rest_s / (self.calls - 1) if self.calls > 1 else None
+
+    def add(self, seconds: float) -> None:
+        """Record one call."""
+        if self.first_s is None:
+            self.first_s = seconds
+        else:
+            self.rest_s += seconds
+        self.calls += 1
+
+    def __str__(self) -> str:
+        if self.first_s is None:
+            return "no calls yet"
+        text = f"first call {self.first_s:.3f} s"
+        if self.mean_s is not None:
+            text += f", then {self.mean_s:.3f} s (mean of {self.calls - 1})"
+        return text
 
 
 class _Frame:
     """One frame on its way through the model: its windows and, later, their probabilities."""
 
-    def __init__(self, image: torch.Tensor, divisor: int, tile: int | None, overlap: int) -> None:
+    def __init__(
+        self,
+        image: torch.Tensor,
+        divisor: int,
+        tile: int | None,
+        overlap: int,
+        buckets: Sequence[int] | None,
+    ) -> None:
+        """``buckets``: pad frames that run whole up to these sides
+        (:func:`~gglnet.inference.padding.bucket_size`)."""
         self.size = (int(image.shape[-2]), int(image.shape[-1]))
         padded = pad_to_multiple(image, divisor)
         self.padded_size = (int(padded.shape[-2]), int(padded.shape[-1]))
+        height, width = self.padded_size
         if tile is not None and max(self.padded_size) > tile:
             self.windows, self.tiles = split_tiles(padded, tile, overlap)
         else:
+            if buckets:
+                # Zeros again, as pad_to_multiple pads: more of the outside the model sees.
+                target_h, target_w = bucket_size(height, width, buckets, divisor)
+                padded = F.pad(padded, (0, target_w - width, 0, target_h - height))
+                self.padded_size = (target_h, target_w)
             self.windows = padded[None]
             self.tiles = [Tile(0, 0, *self.padded_size)]
         self.probs: list[np.ndarray | None] = [None] * len(self.tiles)
@@ -62,22 +122,51 @@ class Predictor:
     ``tile`` are cut into overlapping ``tile x tile`` windows whose probabilities are blended
     with linear ramps (:mod:`gglnet.inference.tiling`). Windows of the same shape run together
     in batches of ``batch_size``. The model runs through :func:`optimize_for_inference`
-    (BatchNorm folded, channels-last, chosen precision, optionally compiled).
+    (BatchNorm folded, channels-last, chosen precision, optionally compiled), or, with
+    ``backend="onnxruntime"``, as an ONNX export in ONNX Runtime.
+
+    A compiled model needs one graph per input shape. So that a stream of mixed frame sizes
+    compiles a few graphs instead of one per size, a compiled Predictor pads each frame that
+    runs whole up to the next of ``size_buckets`` per side (zeros at the bottom and right, as
+    for the multiple of 16; the result is cropped back). The padding changes the global gates
+    a little (they pool over the padded frame): ``docs/inference.md`` gives the measured
+    effect. :attr:`latency` reports the first call (compilation, or loading the compiled
+    graph from the on-disk cache) apart from the rest; :meth:`stream` runs a video stream.
 
     Args:
         model: a registered name or weight path (loaded with :func:`gglnet.load_model`), or a
-            module mapping ``(B, 3, H, W)`` to logits that has ``config.size_divisor``.
+            module mapping ``(B, 3, H, W)`` to logits that has ``config.size_divisor``; with
+            ``backend="onnxruntime"`` also a ``.onnx`` file written by
+            :func:`~gglnet.inference.export.export_onnx` (a module or weights are exported
+            to a temporary file first).
         device: ``"cpu"``, ``"cuda"``, ...; default CUDA when available.
-        precision: ``"fp32"``, ``"fp16"`` or ``"bf16"`` (the gradient image and the threshold
-            stay float32 in all of them).
+        precision: ``"auto"`` (bfloat16 where the device has native bfloat16 arithmetic,
+            float32 elsewhere: :func:`gglnet.precision.resolve_precision`), ``"fp32"``,
+            ``"fp16"`` or ``"bf16"``. The gradient image and the threshold stay float32 in all
+            of them. The onnxruntime backend runs float32 (``"auto"`` is ``"fp32"`` there).
         tile: window size for large frames (a multiple of the size divisor), or ``None`` to
             run every frame whole.
         tile_overlap: minimum overlap of neighbouring windows in pixels; default
             ``tile // 8``.
         batch_size: most windows per forward pass.
         compile: ``torch.compile`` the model; ``"auto"`` compiles on CUDA only (on a CPU the
-            first call per shape compiles for minutes).
-        threshold: probability above which a pixel is a target (strictly greater, SPEC §12).
+            first call per shape compiles for minutes; a second process loads it from the
+            inductor cache in seconds).
+        threshold: probability above which a pixel is a target (strictly greater).
+        backend: ``"torch"`` or ``"onnxruntime"`` (needs ``gglnet[onnx]``; CPU only).
+        size_buckets: sides frames are padded up to when the model is compiled; ``"auto"``:
+            :data:`~gglnet.inference.padding.DEFAULT_SIZE_BUCKETS` when compiled, none
+            otherwise; ``None``: pad to the size divisor only (one graph per frame size).
+        freezing: inductor freezing of compiled graphs (:func:`optimize_for_inference`;
+            default: on a CPU). Frozen graphs run faster but bypass inductor's FX-graph
+            cache: a new process re-traces them (seconds), reusing only the compiled kernels.
+
+    Attributes:
+        model: the :class:`~gglnet.inference.InferenceModel` (or
+            :class:`~gglnet.inference.export.OnnxRuntimeModel`) that runs.
+        precision: the precision it runs in (``"auto"`` resolved).
+        size_buckets: the sides frames are padded up to (``None``: none).
+        latency: :class:`Latency` of the calls so far.
 
     Example:
         >>> pred = Predictor(gglnet.create_model("gglnet", widths=(8, 16)), device="cpu")
@@ -90,21 +179,31 @@ class Predictor:
         self,
         model: str | Path | nn.Module,
         device: str | torch.device | None = None,
-        precision: Precision = "fp32",
+        precision: Precision = "auto",
         tile: int | None = None,
         tile_overlap: int | None = None,
         batch_size: int = 8,
         compile: bool | Literal["auto"] = "auto",
         threshold: float = 0.5,
+        backend: Backend = "torch",
+        size_buckets: Sequence[int] | Literal["auto"] | None = "auto",
+        freezing: bool | None = None,
     ) -> None:
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
+        check_precision(precision)
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold is a probability in [0, 1], got {threshold}")
-        if not isinstance(model, nn.Module):
+        if isinstance(model, (str, Path)) and Path(model).suffix == ".onnx":
+            if backend != "onnxruntime":
+                raise ValueError(f"{model} is an ONNX file: run it with backend='onnxruntime'")
+            model = OnnxRuntimeModel(model)
+        elif not isinstance(model, (nn.Module, OnnxRuntimeModel)):
             model = load_model(model)
+        if isinstance(model, OnnxRuntimeModel) and backend != "onnxruntime":
+            raise ValueError("an OnnxRuntimeModel runs with backend='onnxruntime'")
         divisor = getattr(getattr(model, "config", None), "size_divisor", None)
         if divisor is None:
             raise TypeError(
@@ -117,21 +216,52 @@ class Predictor:
             tile_overlap = tile // 8 if tile_overlap is None else tile_overlap
             if not 0 <= tile_overlap < tile:
                 raise ValueError(f"need 0 <= tile_overlap < tile ({tile}), got {tile_overlap}")
-        if device is None:
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        device = torch.device(device)
-        if compile == "auto":
-            compile = device.type == "cuda"
-        self.model = optimize_for_inference(
-            model, device=device, dtype=PRECISIONS[precision], compile=bool(compile)
-        )
+        # ONNX Runtime runs on the CPU here: no default to CUDA for it.
+        device = resolve_device("cpu" if device is None and backend == "onnxruntime" else device)
+        if backend == "onnxruntime":
+            if device.type != "cpu" or precision not in ("auto", "fp32") or compile is True:
+                raise ValueError(
+                    "backend='onnxruntime' runs float32 on the CPU, uncompiled; got "
+                    f"device={device}, precision={precision!r}, compile={compile!r}"
+                )
+            if not isinstance(model, OnnxRuntimeModel):
+                model = _export_to_onnxruntime(model)
+            self.model: InferenceModel | OnnxRuntimeModel = model
+            compile = False
+        else:
+            if compile == "auto":
+                compile = device.type == "cuda"
+            self.model = optimize_for_inference(
+                model,
+                device=device,
+                precision=precision,
+                compile=bool(compile),
+                freezing=freezing,
+            )
+        if size_buckets == "auto":
+            size_buckets = DEFAULT_SIZE_BUCKETS if compile else None
+        if size_buckets is not None:
+            size_buckets = tuple(sorted(int(b) for b in size_buckets))
+            if not size_buckets or any(b < divisor or b % divisor for b in size_buckets):
+                raise ValueError(
+                    f"size_buckets must be positive multiples of {divisor}, got {size_buckets}"
+                )
+        self.size_buckets: tuple[int, ...] | None = size_buckets
+        self.backend = backend
         self.divisor = int(divisor)
         self.device = device
-        self.precision = precision
+        self.precision: str = self.model.precision
+        self.latency = Latency()
         self.tile = tile
         self.tile_overlap = tile_overlap or 0
         self.batch_size = batch_size
         self.threshold = threshold
+
+    def __repr__(self) -> str:
+        return (
+            f"Predictor({self.model!r}, tile={self.tile}, size_buckets={self.size_buckets}, "
+            f"batch_size={self.batch_size}, threshold={self.threshold})"
+        )
 
     @overload
     def __call__(self, frames: np.ndarray) -> np.ndarray: ...
@@ -196,9 +326,45 @@ class Predictor:
         found = [self.find_targets(prob) for prob in self._predict(images)]
         return found[0] if form == "single" else found
 
+    def stream(self, frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """Probability maps of a video stream, one frame at a time, as the frames arrive.
+
+        Frames of one size run through one compiled graph (compiled at the first frame, or
+        loaded from the on-disk inductor cache by a later process); frames of mixed sizes
+        share the graphs of ``size_buckets``. :attr:`latency` then holds the first frame's
+        latency apart from the steady one.
+
+        Args:
+            frames: any iterable of single images (as for :meth:`__call__`).
+
+        Yields:
+            ``(H, W)`` float32 probabilities per frame.
+
+        Example:
+            >>> pred = Predictor(gglnet.create_model("gglnet", widths=(8, 16)), device="cpu")
+            >>> maps = list(pred.stream(np.zeros((3, 40, 40), np.uint8)))
+            >>> len(maps), pred.latency.calls
+            (3, 3)
+        """
+        for frame in frames:
+            images, form = _as_images(frame)
+            if form != "single":
+                raise ValueError(
+                    f"stream takes one image per item, got a {form} of shape "
+                    f"{getattr(frame, 'shape', None)}"
+                )
+            yield self._predict(images)[0]
+
     def _predict(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        start = time.perf_counter()
         frames = [
-            _Frame(image_to_tensor(image), self.divisor, self.tile, self.tile_overlap)
+            _Frame(
+                image_to_tensor(image),
+                self.divisor,
+                self.tile,
+                self.tile_overlap,
+                self.size_buckets,
+            )
             for image in images
         ]
         # Every window of every frame, grouped by shape so each batch is one tensor.
@@ -213,7 +379,18 @@ class Predictor:
                 probs = torch.sigmoid(self.model(batch)[:, 0]).cpu().numpy()
                 for (frame, index), prob in zip(chunk, probs, strict=True):
                     frame.probs[index] = prob
-        return [frame.assemble(self.tile_overlap) for frame in frames]
+        maps = [frame.assemble(self.tile_overlap) for frame in frames]
+        self.latency.add(time.perf_counter() - start)
+        return maps
+
+
+def _export_to_onnxruntime(model: nn.Module) -> OnnxRuntimeModel:
+    """``model`` exported to a temporary ONNX file (checked) and loaded in ONNX Runtime."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.onnx"
+        export_onnx(model, path)
+        # The session holds the graph in memory; the file can go.
+        return OnnxRuntimeModel(path)
 
 
 def _as_images(frames: object) -> tuple[list[np.ndarray], str]:

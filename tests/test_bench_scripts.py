@@ -1,0 +1,86 @@
+"""The benchmark scripts: the precision check and the GPU readiness script (syntax and the
+fallback without CUDA)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+
+import gglnet
+from gglnet.data import SyntheticDataset
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _tiny() -> torch.nn.Module:
+    return gglnet.create_model("gglnet", widths=(4, 8)).eval()
+
+
+def test_compare_precisions_reports_each_run_and_the_iou_drop() -> None:
+    bench = _load("bench_precision")
+    data = SyntheticDataset(2, size=32)
+    result = bench.compare_precisions(_tiny(), data, "bf16", "cpu", buckets=True, progress=False)
+    assert list(result["runs"]) == ["fp32", "bf16", "fp32+buckets"]
+    assert result["precision"] == "bf16"
+    assert result["iou_drop"] == pytest.approx(
+        result["runs"]["fp32"]["iou"] - result["runs"]["bf16"]["iou"]
+    )
+    table = bench.format_comparison(result)
+    assert len(table.splitlines()) == 5  # header, separator and three runs
+
+
+def test_compare_fp32_with_itself_has_nothing_to_compare() -> None:
+    bench = _load("bench_precision")
+    result = bench.compare_precisions(_tiny(), SyntheticDataset(1, size=32), "fp32", "cpu")
+    assert result["iou_drop"] is None and result["within_tolerance"]
+
+
+@pytest.mark.parametrize(("limit", "code"), [(1.0, 0), (-1.0, 1)])
+def test_precision_script_exit_status_is_the_check(
+    limit: float, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _load("bench_precision")
+    monkeypatch.setattr(bench.gglnet, "load_model", lambda name: _tiny())
+    out = tmp_path / "p.json"
+    argv = ["--model", "tiny", "--data", "synthetic", "--limit", "1", "--precision", "bf16"]
+    argv += ["--max-iou-drop", str(limit), "--json", str(out), "--quiet"]
+    assert bench.main(argv) == code
+    written = json.loads(out.read_text())
+    assert written["within_tolerance"] is (code == 0)
+    assert set(written["runs"]) == {"fp32", "bf16"}
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_gpu_check_script_parses() -> None:
+    subprocess.run(["bash", "-n", str(BENCHMARKS / "gpu_check.sh")], check=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the fallback without CUDA")
+def test_gpu_check_without_cuda_skips_cleanly(tmp_path: Path) -> None:
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHON": sys.executable, "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run(
+        ["bash", str(BENCHMARKS / "gpu_check.sh"), str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "no CUDA device" in done.stderr
+    assert "skipped" in (tmp_path / "gpu_tests.txt").read_text()
