@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from gglnet.data import IRSTDDataset
+from gglnet.hardware import resolve_device
 from gglnet.inference.padding import pad_to_multiple
 from gglnet.metrics import IRSTDMetrics, roc
 from gglnet.metrics.roc import check_roc_thresholds
@@ -87,7 +88,7 @@ def evaluate(
     native = getattr(dataset, "size", 0) is None
     if native:
         batch_size = 1
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = resolve_device(device) if device is not None else next(model.parameters()).device
     divisor = model.config.size_divisor if hasattr(model, "config") else 1
     metrics = IRSTDMetrics(threshold=threshold)
     scores: list[np.ndarray] = []

@@ -126,7 +126,7 @@ def test_an_unreadable_image_is_named_and_skipped(
     out = tmp_path / "out"
     assert main(["predict", str(images), "--model", "stub", "--out", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err
-    assert str(broken) in err and "1 image(s) could not be read" in err
+    assert str(broken) in err and "1 of 4 image(s) failed" in err
     report = json.loads((out / "detections.json").read_text())
     assert len(report["images"]) == 3
 

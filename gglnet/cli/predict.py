@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import torch
 from tqdm.auto import tqdm
 
 from gglnet.data.image import read_image
@@ -22,10 +24,13 @@ from gglnet.precision import PRECISIONS
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 OUTPUT_DIRS = ("probs", "masks", "overlays")
+DEFAULT_MAX_PIXELS = 40_000_000
+"""Frames above this many pixels are refused before decoding (8000x5000; --max-pixels)."""
 
 EPILOG = """\
 examples:
-  gglnet predict frames/ --model gglnet_sirst --out preds/
+  gglnet predict frames/ --model gglnet.sirst --out preds/
+  gglnet predict frames/ --model gglnet.sirst --out preds/ --skip-existing  # resume a run
   gglnet predict a.png b.png --model runs/sirst/best --out preds/ --threshold 0.4
   gglnet predict big/ --model weights.safetensors --out preds/ --tile 1024 --device cuda \\
       --precision bf16
@@ -38,9 +43,13 @@ writes, for each input image <stem>:
   OUT/overlays/<stem>.png  the image (RGB; 16-bit inputs stretched min..max) with a red box
                            and the peak probability at each target
   OUT/detections.json      per image: file, size and targets (centroid [y, x], bbox
-                           [x0, y0, x1, y1) exclusive end, area, peak_score)
-Any image size works (padded to a multiple of 16, cropped back). Existing outputs are kept
-unless --overwrite. Unreadable images are reported by name and skipped (exit status 1).
+                           [x0, y0, x1, y1) exclusive end, area, peak_score); and the
+                           frames that failed, with the reason
+Any image size works (padded to a multiple of 16, cropped back); frames above 2 Mpx are cut
+into 1024-pixel windows by default, so memory stays bounded (--tile). A frame that fails
+(unreadable, above --max-pixels, out of memory) is reported with its path and the reason; the
+others are written, and the exit status is 1. Existing outputs are never replaced unless
+--overwrite; --skip-existing resumes a run, keeping the frames already written.
 """
 
 
@@ -86,8 +95,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--tile",
+        type=_tile,
+        default="auto",
+        help="cut images larger than TILE into overlapping TILE x TILE windows (a multiple of "
+        "16), or 'none' to run every image whole (default: auto, 1024 windows above 2 Mpx)",
+    )
+    parser.add_argument(
+        "--max-pixels",
         type=int,
-        help="cut images larger than TILE into overlapping TILE x TILE windows (multiple of 16)",
+        default=DEFAULT_MAX_PIXELS,
+        help=f"refuse images with more pixels, from the file header before decoding "
+        f"(default: {DEFAULT_MAX_PIXELS:,})",
     )
     parser.add_argument(
         "--tile-overlap", type=int, help="overlap of the windows in pixels (default: TILE / 8)"
@@ -105,47 +123,47 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--prob-bits", type=int, choices=(8, 16), default=16, help="probability PNG depth (16)"
     )
     parser.add_argument("--recursive", action="store_true", help="search folders recursively")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    existing = parser.add_mutually_exclusive_group()
+    existing.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    existing.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="keep images whose outputs exist (resume an interrupted run); predict the rest",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_predict)
 
 
 def _predict(args: argparse.Namespace) -> int:
-    try:
-        files = _find_images(args.inputs, args.recursive)
-        _check_outputs(files, args.out, args.overwrite)
-        onnx_file = args.backend == "onnxruntime" and str(args.model).endswith(".onnx")
-        predictor = Predictor(
-            args.model if onnx_file else load_model(args.model, arch=args.arch),
-            device=args.device,
-            precision=args.precision,
-            tile=args.tile,
-            tile_overlap=args.tile_overlap,
-            batch_size=args.batch_size,
-            compile="auto" if args.compile is None else args.compile,
-            threshold=args.threshold,
-            backend=args.backend,
-        )
-    except (OSError, ValueError, TypeError) as error:
-        print(f"gglnet predict: error: {error}", file=sys.stderr)
-        return 1
+    if args.out.exists() and not args.out.is_dir():
+        raise NotADirectoryError(f"--out {args.out} is a file; give a folder for the outputs")
+    files = _find_images(args.inputs, args.recursive)
+    done = _check_outputs(files, args.out, args.overwrite, args.skip_existing)
+    onnx_file = args.backend == "onnxruntime" and str(args.model).endswith(".onnx")
+    predictor = Predictor(
+        args.model if onnx_file else load_model(args.model, arch=args.arch),
+        device=args.device,
+        precision=args.precision,
+        tile=args.tile,
+        tile_overlap=args.tile_overlap,
+        batch_size=args.batch_size,
+        compile="auto" if args.compile is None else args.compile,
+        threshold=args.threshold,
+        backend=args.backend,
+    )
     for name in OUTPUT_DIRS:
         (args.out / name).mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, Any]] = []
-    failed: list[str] = []
-    with tqdm(total=len(files), desc="predict", unit="img", disable=args.quiet) as bar:
-        for chunk in _chunks(files, args.batch_size):
-            images, readable = [], []
-            for path in chunk:
-                try:
-                    images.append(read_image(path))
-                    readable.append(path)
-                except (OSError, ValueError) as error:
-                    tqdm.write(f"gglnet predict: error: {error}", file=sys.stderr)
-                    failed.append(str(path))
-            if images:
-                for path, image, prob in zip(readable, images, predictor(images), strict=True):
-                    records.append(_write_outputs(predictor, path, image, prob, args))
+    records = _earlier_records(args.out, done)
+    failures: list[dict[str, str]] = []
+    todo = [path for path in files if path not in done]
+    with tqdm(total=len(todo), desc="predict", unit="img", disable=args.quiet) as bar:
+        for chunk in _chunks(todo, args.batch_size):
+            for path, result in _predict_chunk(predictor, chunk, args):
+                if isinstance(result, dict):
+                    records[str(path)] = result
+                else:
+                    tqdm.write(f"gglnet predict: error: {path}: {result}", file=sys.stderr)
+                    failures.append({"file": str(path), "error": result})
             bar.update(len(chunk))
     summary = {
         "model": str(args.model),
@@ -153,17 +171,88 @@ def _predict(args: argparse.Namespace) -> int:
         "precision": predictor.precision,
         "backend": args.backend,
         "tile": args.tile,
-        "images": records,
+        "images": [records[str(path)] for path in files if str(path) in records],
+        "failures": failures,
     }
-    (args.out / "detections.json").write_text(json.dumps(summary, indent=2) + "\n")
-    targets = sum(len(r["targets"]) for r in records)
-    print(f"{len(records)} image(s), {targets} target(s) → {args.out}")
+    _write_json(args.out / "detections.json", summary)
+    targets = sum(len(r["targets"]) for r in summary["images"])
+    kept = f", {len(done)} kept from before" if done else ""
+    print(f"{len(summary['images'])} image(s){kept}, {targets} target(s) -> {args.out}")
     if not args.quiet:
         print(f"{predictor.model!r}; batches: {predictor.latency}")
-    if failed:
-        print(f"gglnet predict: {len(failed)} image(s) could not be read", file=sys.stderr)
+    if failures:
+        print(
+            f"gglnet predict: error: {len(failures)} of {len(files)} image(s) failed "
+            f"(listed in {args.out / 'detections.json'})",
+            file=sys.stderr,
+        )
         return 1
     return 0
+
+
+def _predict_chunk(
+    predictor: Predictor, chunk: list[Path], args: argparse.Namespace
+) -> Iterator[tuple[Path, dict[str, Any] | str]]:
+    """Each path with its record, or with the reason it failed; a failure stays one frame's."""
+    images: list[tuple[Path, np.ndarray]] = []
+    for path in chunk:
+        try:
+            images.append((path, read_image(path, max_pixels=args.max_pixels)))
+        except (OSError, ValueError, MemoryError, cv2.error) as error:
+            yield path, _reason(error)
+    try:
+        probs = predictor([image for _, image in images]) if images else []
+        results = list(zip(images, probs, strict=True))
+    except (RuntimeError, MemoryError, ValueError):
+        # one frame of the batch failed (out of memory, bad values): the others still run
+        results = []
+        for path, image in images:
+            try:
+                results.append(((path, image), predictor(image)))
+            except (RuntimeError, MemoryError, ValueError) as error:
+                yield path, _reason(error)
+    for (path, image), prob in results:
+        try:
+            yield path, _write_outputs(predictor, path, image, prob, args)
+        except (OSError, cv2.error) as error:
+            yield path, _reason(error)
+
+
+def _reason(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, (MemoryError, torch.cuda.OutOfMemoryError)) or "alloc" in text:
+        text = f"out of memory ({text[:200]}); try a smaller --tile or --batch-size"
+    return text
+
+
+def _earlier_records(out: Path, keep: set[Path]) -> dict[str, dict[str, Any]]:
+    """The detections.json records of the images kept by --skip-existing."""
+    if not keep:
+        return {}
+    path = out / "detections.json"
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8")).get("images", [])
+    except (OSError, ValueError, AttributeError):
+        earlier = []
+    wanted = {str(p) for p in keep}
+    return {r["file"]: r for r in earlier if isinstance(r, dict) and r.get("file") in wanted}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _tile(text: str) -> int | str | None:
+    if text.lower() in ("auto", "none"):
+        return None if text.lower() == "none" else "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a size, 'auto' or 'none', got {text!r}"
+        ) from None
 
 
 def _find_images(inputs: list[Path], recursive: bool) -> list[Path]:
@@ -192,17 +281,23 @@ def _find_images(inputs: list[Path], recursive: bool) -> list[Path]:
     return files
 
 
-def _check_outputs(files: list[Path], out: Path, overwrite: bool) -> None:
+def _check_outputs(files: list[Path], out: Path, overwrite: bool, skip_existing: bool) -> set[Path]:
+    """The images whose outputs all exist (kept with --skip-existing); refuse to overwrite."""
     if overwrite:
-        return
+        return set()
+    done = {p for p in files if all((out / n / f"{p.stem}.png").exists() for n in OUTPUT_DIRS)}
+    if skip_existing:
+        return done
     candidates = [out / "detections.json"]
     candidates += [out / name / f"{path.stem}.png" for path in files for name in OUTPUT_DIRS]
     existing = [path for path in candidates if path.exists()]
     if existing:
         raise FileExistsError(
-            f"{len(existing)} output file(s) exist already, e.g. {existing[0]}; "
-            "pass --overwrite to replace them or choose another --out"
+            f"{len(existing)} output file(s) exist already, e.g. {existing[0]}; pass "
+            "--skip-existing to keep them and predict the rest, --overwrite to replace them, "
+            "or choose another --out"
         )
+    return set()
 
 
 def _chunks(items: list[Path], size: int) -> Iterator[list[Path]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -9,27 +10,98 @@ import cv2
 import numpy as np
 import torch
 
-__all__ = ["decode_mask", "image_to_tensor", "read_image", "read_mask"]
+__all__ = ["decode_mask", "image_size", "image_to_tensor", "read_image", "read_mask"]
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+# JPEG start-of-frame markers (they hold the size); C4, C8 and CC share the range but are not
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
-def read_image(path: str | Path) -> np.ndarray:
+def image_size(path: str | Path) -> tuple[int, int] | None:
+    """``(H, W)`` of a PNG, JPEG or BMP file read from its header, without decoding pixels.
+
+    Lets a caller refuse a frame too large to decode (a small PNG can declare 16000x16000)
+    before any memory is allocated for it.
+
+    Args:
+        path: an image file.
+
+    Returns:
+        ``(H, W)``, or ``None`` for other formats and for headers that cannot be read (the
+        decoder then decides).
+
+    Raises:
+        FileNotFoundError: no such file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    with open(path, "rb") as file:
+        head = file.read(64 * 1024)  # a JPEG's frame header follows its EXIF/ICC segments
+    if head.startswith(_PNG) and head[12:16] == b"IHDR" and len(head) >= 24:
+        width, height = struct.unpack(">II", head[16:24])
+        return height, width
+    if head.startswith(b"BM") and len(head) >= 26:
+        header_size = struct.unpack("<I", head[14:18])[0]
+        if header_size == 12:  # BITMAPCOREHEADER
+            width, height = struct.unpack("<HH", head[18:22])
+        else:
+            width, height = struct.unpack("<ii", head[18:26])
+        return abs(height), abs(width)
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_size(head)
+    return None
+
+
+def _jpeg_size(head: bytes) -> tuple[int, int] | None:
+    index = 2
+    while index + 4 <= len(head):
+        if head[index] != 0xFF:
+            return None
+        marker = head[index + 1]
+        if marker == 0xFF:  # fill byte
+            index += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xDA)):  # markers without a segment
+            index += 2
+            continue
+        length = struct.unpack(">H", head[index + 2 : index + 4])[0]
+        if marker in _JPEG_SOF:
+            if index + 9 > len(head):
+                return None
+            height, width = struct.unpack(">HH", head[index + 5 : index + 9])
+            return height, width
+        index += 2 + length
+    return None
+
+
+def read_image(path: str | Path, max_pixels: int | None = None) -> np.ndarray:
     """Read an image file as stored: 8-bit or 16-bit, grey or RGB.
 
     Palette PNGs are expanded to RGB and an alpha channel is dropped.
 
     Args:
         path: any format OpenCV reads (PNG, BMP, JPEG, TIFF, ...).
+        max_pixels: refuse images with more pixels than this, from the header where the
+            format has one (:func:`image_size`: before decoding), else after decoding.
 
     Returns:
         ``(H, W)`` for grey or ``(H, W, 3)`` RGB, ``uint8`` or ``uint16``.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is not a readable image (the message names it).
+        ValueError: the file is not a readable image, or is larger than ``max_pixels`` (the
+            message names it and its size).
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"image not found: {path}")
+        raise FileNotFoundError(
+            f"image not found: {path}" + (" (it is a folder)" if path.is_dir() else "")
+        )
+    if max_pixels is not None:
+        size = image_size(path)
+        if size is not None:
+            _check_pixels(path, size, max_pixels)
     # imdecode on the bytes rather than imread: imread cannot report why it failed and
     # mishandles non-ASCII paths on some platforms.
     buffer = np.fromfile(path, dtype=np.uint8)
@@ -45,7 +117,18 @@ def read_image(path: str | Path) -> np.ndarray:
             image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     if image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"{path}: unsupported pixel type {image.dtype} (expected 8 or 16 bit)")
+    if max_pixels is not None:
+        _check_pixels(path, image.shape[:2], max_pixels)
     return image
+
+
+def _check_pixels(path: Path, size: tuple[int, ...], max_pixels: int) -> None:
+    height, width = size
+    if height * width > max_pixels:
+        raise ValueError(
+            f"{path} is {width}x{height} ({height * width:,} pixels), above the limit of "
+            f"{max_pixels:,} pixels (raise it with --max-pixels / max_pixels)"
+        )
 
 
 def image_to_tensor(image: np.ndarray) -> torch.Tensor:

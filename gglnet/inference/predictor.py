@@ -25,7 +25,28 @@ from gglnet.metrics import Component, find_components
 from gglnet.models import load_model
 from gglnet.precision import Precision, check_precision
 
-__all__ = ["BACKENDS", "Latency", "Predictor"]
+__all__ = [
+    "AUTO_TILE",
+    "AUTO_TILE_ABOVE",
+    "BACKENDS",
+    "LAYOUTS",
+    "MAX_BATCH_PIXELS",
+    "Latency",
+    "Predictor",
+]
+
+AUTO_TILE = 1024
+"""Window side of ``tile="auto"``."""
+AUTO_TILE_ABOVE = 2**21
+"""``tile="auto"`` cuts frames of more (padded) pixels than this into windows: a 1920x1080
+frame (1920x1088 padded, 2.09 Mpx) runs whole, a 4000x3000 frame runs in windows."""
+MAX_BATCH_PIXELS = 2**20
+"""Default pixel budget of one forward pass: frames or windows of one shape are batched up to
+it (one always runs, whatever its size). With ``tile="auto"`` a 4000x3000 frame peaks at
+about 1.6 GB of memory in float32 on a CPU (docs/inference.md)."""
+
+Layout = Literal["HW", "HWC", "CHW", "NHW", "NHWC", "NCHW"]
+LAYOUTS: tuple[str, ...] = get_args(Layout)
 
 Backend = Literal["torch", "onnxruntime"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
@@ -82,15 +103,21 @@ class _Frame:
         divisor: int,
         tile: int | None,
         overlap: int,
+        tile_above: int | None,
         buckets: Sequence[int] | None,
     ) -> None:
-        """``buckets``: pad frames that run whole up to these sides
-        (:func:`~gglnet.inference.padding.bucket_size`)."""
+        """``tile_above``: tile frames of more pixels than this (``tile="auto"``); ``None``:
+        tile frames with a side longer than ``tile``. ``buckets``: pad frames that run whole
+        up to these sides (:func:`~gglnet.inference.padding.bucket_size`)."""
         self.size = (int(image.shape[-2]), int(image.shape[-1]))
         padded = pad_to_multiple(image, divisor)
         self.padded_size = (int(padded.shape[-2]), int(padded.shape[-1]))
         height, width = self.padded_size
-        if tile is not None and max(self.padded_size) > tile:
+        if tile_above is not None:
+            large = height * width > tile_above
+        else:
+            large = max(height, width) > (tile or 0)
+        if tile is not None and large:
             self.windows, self.tiles = split_tiles(padded, tile, overlap)
         else:
             if buckets:
@@ -120,8 +147,11 @@ class Predictor:
     bottom/right to a multiple of the model's size divisor (see
     :func:`~gglnet.inference.pad_to_multiple`) and the result cropped back. Frames larger than
     ``tile`` are cut into overlapping ``tile x tile`` windows whose probabilities are blended
-    with linear ramps (:mod:`gglnet.inference.tiling`). Windows of the same shape run together
-    in batches of ``batch_size``. The model runs through :func:`optimize_for_inference`
+    with linear ramps (:mod:`gglnet.inference.tiling`); by default (``"auto"``) frames of more
+    than :data:`AUTO_TILE_ABOVE` pixels (a 1920x1080 frame runs whole) are cut into
+    1024-pixel windows. Windows of the same shape run together in batches of at most
+    ``batch_size`` and at most ``max_batch_pixels`` pixels, so peak memory stays bounded
+    whatever the frame size. The model runs through :func:`optimize_for_inference`
     (BatchNorm folded, channels-last, chosen precision, optionally compiled), or, with
     ``backend="onnxruntime"``, as an ONNX export in ONNX Runtime.
 
@@ -139,16 +169,20 @@ class Predictor:
             ``backend="onnxruntime"`` also a ``.onnx`` file written by
             :func:`~gglnet.inference.export.export_onnx` (a module or weights are exported
             to a temporary file first).
-        device: ``"cpu"``, ``"cuda"``, ...; default CUDA when available.
+        device: ``"cpu"``, ``"cuda"``, ...; default CUDA when available
+            (:func:`gglnet.hardware.resolve_device`).
         precision: ``"auto"`` (bfloat16 where the device has native bfloat16 arithmetic,
             float32 elsewhere: :func:`gglnet.precision.resolve_precision`), ``"fp32"``,
             ``"fp16"`` or ``"bf16"``. The gradient image and the threshold stay float32 in all
             of them. The onnxruntime backend runs float32 (``"auto"`` is ``"fp32"`` there).
-        tile: window size for large frames (a multiple of the size divisor), or ``None`` to
-            run every frame whole.
+        tile: ``"auto"`` (1024-pixel windows for frames above :data:`AUTO_TILE_ABOVE`), a window
+            size for frames larger than it (a multiple of the size divisor), or ``None`` to run
+            every frame whole (memory then grows with the frame: about 6 GB for 4000x3000).
         tile_overlap: minimum overlap of neighbouring windows in pixels; default
-            ``tile // 8``.
+            ``tile // 8``. Needs ``tile``.
         batch_size: most windows per forward pass.
+        max_batch_pixels: most pixels per forward pass (frames or windows of one shape are
+            batched up to it; one window always runs).
         compile: ``torch.compile`` the model; ``"auto"`` compiles on CUDA only (on a CPU the
             first call per shape compiles for minutes; a second process loads it from the
             inductor cache in seconds).
@@ -180,9 +214,10 @@ class Predictor:
         model: str | Path | nn.Module,
         device: str | torch.device | None = None,
         precision: Precision = "auto",
-        tile: int | None = None,
+        tile: int | Literal["auto"] | None = "auto",
         tile_overlap: int | None = None,
         batch_size: int = 8,
+        max_batch_pixels: int = MAX_BATCH_PIXELS,
         compile: bool | Literal["auto"] = "auto",
         threshold: float = 0.5,
         backend: Backend = "torch",
@@ -210,7 +245,18 @@ class Predictor:
                 f"Predictor needs a model with config.size_divisor (a GGLNet), "
                 f"got {type(model).__name__}"
             )
+        if tile is None and tile_overlap is not None:
+            raise ValueError(
+                f"tile_overlap={tile_overlap} needs tile (windows to overlap); got tile=None"
+            )
+        if max_batch_pixels < 1:
+            raise ValueError(f"max_batch_pixels must be positive, got {max_batch_pixels}")
+        self.auto_tile = tile == "auto"
+        if self.auto_tile:
+            tile = AUTO_TILE
         if tile is not None:
+            if isinstance(tile, bool) or not isinstance(tile, int):
+                raise TypeError(f"tile must be an int, 'auto' or None, got {tile!r}")
             if tile < divisor or tile % divisor:
                 raise ValueError(f"tile must be a positive multiple of {divisor}, got {tile}")
             tile_overlap = tile // 8 if tile_overlap is None else tile_overlap
@@ -255,6 +301,8 @@ class Predictor:
         self.tile = tile
         self.tile_overlap = tile_overlap or 0
         self.batch_size = batch_size
+        self.max_batch_pixels = max_batch_pixels
+        self.tile_above = AUTO_TILE_ABOVE if self.auto_tile else None
         self.threshold = threshold
 
     def __repr__(self) -> str:
@@ -264,28 +312,35 @@ class Predictor:
         )
 
     @overload
-    def __call__(self, frames: np.ndarray) -> np.ndarray: ...
+    def __call__(self, frames: np.ndarray, layout: Layout | None = None) -> np.ndarray: ...
     @overload
-    def __call__(self, frames: Sequence[np.ndarray]) -> list[np.ndarray]: ...
+    def __call__(
+        self, frames: Sequence[np.ndarray], layout: Layout | None = None
+    ) -> list[np.ndarray]: ...
 
-    def __call__(self, frames: np.ndarray | Sequence[np.ndarray]) -> np.ndarray | list[np.ndarray]:
+    def __call__(
+        self, frames: np.ndarray | Sequence[np.ndarray], layout: Layout | None = None
+    ) -> np.ndarray | list[np.ndarray]:
         """Probability maps of one frame, a list of frames or a stack of frames.
 
         Args:
-            frames: one image ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` (a 3-D array whose last
-                axis is 1 or 3 is one image); a stack ``(N, H, W)`` or ``(N, H, W, 3)``; or a
-                list of images of any sizes. ``uint8``, ``uint16`` or float in ``[0, 1]``. (A 3-D
-                array whose last axis is 4 counts as one image too, and is rejected: drop
-                the alpha channel first.)
+            frames: one image ``(H, W)`` or ``(H, W, C)`` with C = 1 or 3 (RGB); a stack
+                ``(N, H, W)`` or ``(N, H, W, C)``; or a list of images of any sizes.
+                ``uint8``, ``uint16`` or float in ``[0, 1]``.
+            layout: the axes of an array: ``"HW"``, ``"HWC"``, ``"CHW"``, ``"NHW"``,
+                ``"NHWC"`` or ``"NCHW"``. ``None`` reads them from the shape where that is
+                unambiguous; a 3-D array whose first axis is 1 or 3 and last is not (a
+                channels-first image or a stack of 1 or 3 frames?) needs it.
 
         Returns:
             float32 probabilities on the CPU: ``(H, W)`` for one image, ``(N, H, W)`` for a
             stack, a list of ``(H_i, W_i)`` for a list.
 
         Raises:
-            TypeError, ValueError: unsupported container, shape, dtype or value range.
+            TypeError, ValueError: unsupported container, shape, layout, dtype or value range
+                (NaN or infinity included).
         """
-        images, form = _as_images(frames)
+        images, form = _as_images(frames, layout)
         probs = self._predict(images)
         if form == "single":
             return probs[0]
@@ -306,27 +361,33 @@ class Predictor:
         return find_components(prob > self.threshold, prob)
 
     @overload
-    def detect(self, frames: np.ndarray) -> list[Component] | list[list[Component]]: ...
+    def detect(
+        self, frames: np.ndarray, layout: Layout | None = None
+    ) -> list[Component] | list[list[Component]]: ...
     @overload
-    def detect(self, frames: Sequence[np.ndarray]) -> list[list[Component]]: ...
+    def detect(
+        self, frames: Sequence[np.ndarray], layout: Layout | None = None
+    ) -> list[list[Component]]: ...
 
     def detect(
-        self, frames: np.ndarray | Sequence[np.ndarray]
+        self, frames: np.ndarray | Sequence[np.ndarray], layout: Layout | None = None
     ) -> list[Component] | list[list[Component]]:
         """Targets per frame (see :meth:`find_targets`).
 
         Args:
-            frames: as for :meth:`__call__`.
+            frames, layout: as for :meth:`__call__`.
 
         Returns:
             For one image a list of :class:`~gglnet.metrics.Component`; for a list or a stack
             one such list per frame. ``Component.to_dict()`` gives JSON-ready fields.
         """
-        images, form = _as_images(frames)
+        images, form = _as_images(frames, layout)
         found = [self.find_targets(prob) for prob in self._predict(images)]
         return found[0] if form == "single" else found
 
-    def stream(self, frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    def stream(
+        self, frames: Iterable[np.ndarray], layout: Layout | None = None
+    ) -> Iterator[np.ndarray]:
         """Probability maps of a video stream, one frame at a time, as the frames arrive.
 
         Frames of one size run through one compiled graph (compiled at the first frame, or
@@ -336,6 +397,7 @@ class Predictor:
 
         Args:
             frames: any iterable of single images (as for :meth:`__call__`).
+            layout: as for :meth:`__call__`.
 
         Yields:
             ``(H, W)`` float32 probabilities per frame.
@@ -347,7 +409,7 @@ class Predictor:
             (3, 3)
         """
         for frame in frames:
-            images, form = _as_images(frame)
+            images, form = _as_images(frame, layout)
             if form != "single":
                 raise ValueError(
                     f"stream takes one image per item, got a {form} of shape "
@@ -363,6 +425,7 @@ class Predictor:
                 self.divisor,
                 self.tile,
                 self.tile_overlap,
+                self.tile_above,
                 self.size_buckets,
             )
             for image in images
@@ -372,9 +435,11 @@ class Predictor:
         for frame in frames:
             for index in range(len(frame.tiles)):
                 groups[tuple(frame.windows.shape[1:])].append((frame, index))
-        for members in groups.values():
-            for start in range(0, len(members), self.batch_size):
-                chunk = members[start : start + self.batch_size]
+        for shape, members in groups.items():
+            pixels = shape[-2] * shape[-1]
+            size = max(1, min(self.batch_size, self.max_batch_pixels // pixels))
+            for start in range(0, len(members), size):
+                chunk = members[start : start + size]
                 batch = torch.stack([frame.windows[index] for frame, index in chunk])
                 probs = torch.sigmoid(self.model(batch)[:, 0]).cpu().numpy()
                 for (frame, index), prob in zip(chunk, probs, strict=True):
@@ -393,26 +458,68 @@ def _export_to_onnxruntime(model: nn.Module) -> OnnxRuntimeModel:
         return OnnxRuntimeModel(path)
 
 
-def _as_images(frames: object) -> tuple[list[np.ndarray], str]:
-    """Split the accepted inputs into a list of single images and remember the form."""
+def _as_images(frames: object, layout: str | None = None) -> tuple[list[np.ndarray], str]:
+    """Split the accepted inputs into a list of ``(H, W[, C])`` images and remember the form."""
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     if isinstance(frames, np.ndarray):
-        if frames.ndim == 2 or (frames.ndim == 3 and frames.shape[2] in (1, 3, 4)):
+        layout = layout or _infer_layout(frames.shape)
+        if frames.ndim != len(layout):
+            raise ValueError(
+                f"layout {layout!r} needs a {len(layout)}-D array, got shape {frames.shape}"
+            )
+        if "C" in layout and frames.shape[layout.index("C")] not in (1, 3):
+            raise ValueError(
+                f"layout {layout!r} puts {frames.shape[layout.index('C')]} channels on axis "
+                f"{layout.index('C')} of shape {frames.shape}; expected 1 or 3 (drop alpha)"
+            )
+        if layout == "CHW":
+            frames = np.moveaxis(frames, 0, -1)
+        elif layout == "NCHW":
+            frames = np.moveaxis(frames, 1, -1)
+        if not layout.startswith("N"):
             return [frames], "single"
-        if frames.ndim in (3, 4):
-            if len(frames) == 0:
-                raise ValueError(f"empty stack of frames: shape {frames.shape}")
-            return list(frames), "stack"
-        raise ValueError(
-            f"Expected an image (H, W) / (H, W, 3) or a stack (N, H, W) / (N, H, W, 3), "
-            f"got shape {frames.shape}"
-        )
+        if len(frames) == 0:
+            raise ValueError(f"empty stack of frames: shape {frames.shape}")
+        return list(frames), "stack"
     if isinstance(frames, Sequence) and not isinstance(frames, (str, bytes)):
         if not frames:
             raise ValueError("empty list of frames")
+        images = []
         for i, frame in enumerate(frames):
             if not isinstance(frame, np.ndarray):
                 raise TypeError(f"frame {i} is a {type(frame).__name__}, expected a numpy array")
-        return list(frames), "list"
+            single, _ = _as_images(frame, layout)
+            if len(single) != 1:
+                raise ValueError(f"frame {i} of the list is a stack: shape {frame.shape}")
+            images.append(single[0])
+        return images, "list"
     raise TypeError(
         f"frames must be a numpy array or a list of arrays, got {type(frames).__name__}"
+    )
+
+
+def _infer_layout(shape: tuple[int, ...]) -> str:
+    """The layout of an array from its shape, where only one reading makes sense."""
+    if len(shape) == 2:
+        return "HW"
+    if len(shape) == 3:
+        first, last = shape[0] in (1, 3), shape[2] in (1, 3, 4)
+        if last and not first:
+            return "HWC"
+        if not first and not last:
+            return "NHW"
+        raise ValueError(
+            f"ambiguous frame layout {shape}: a channels-first image (C, H, W), a stack of "
+            f"{shape[0]} frames (N, H, W) or an image (H, W, C)? Pass layout='CHW', 'NHW' or "
+            "'HWC'"
+        )
+    if len(shape) == 4:
+        if shape[3] in (1, 3, 4):
+            return "NHWC"
+        if shape[1] in (1, 3):
+            return "NCHW"
+    raise ValueError(
+        f"Expected an image (H, W) / (H, W, C) or a stack (N, H, W) / (N, H, W, C), "
+        f"got shape {shape}"
     )
