@@ -13,9 +13,9 @@ from tqdm.auto import tqdm
 
 from gglnet.data import IRSTDDataset
 from gglnet.hardware import resolve_device
-from gglnet.inference.padding import pad_to_multiple
 from gglnet.metrics import IRSTDMetrics, roc
 from gglnet.metrics.roc import check_roc_thresholds
+from gglnet.padding import pad_to_multiple
 
 __all__ = ["evaluate", "format_metrics"]
 

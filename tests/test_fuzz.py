@@ -1,7 +1,7 @@
 """Property-based fuzzing: any input gives a result or a documented error, never another one.
 
 Covers image decoding and mask reading (gglnet.data.image), the metrics' inputs
-(gglnet.metrics), padding and tiling (gglnet.inference.padding, gglnet.inference.tiling) and
+(gglnet.metrics), padding and tiling (gglnet.padding, gglnet.inference.tiling) and
 the weight-file reader (gglnet.models.load_state_dict_file). Each property runs a fixed number
 of derandomized examples (``FUZZ``), so CI is bounded and repeatable; docs/data.md lists them.
 """
@@ -26,10 +26,10 @@ from hypothesis.extra import numpy as hnp
 from safetensors.torch import save as save_safetensors
 
 from gglnet.data import read_image, read_mask
-from gglnet.inference.padding import pad_to_multiple, padded_size
 from gglnet.inference.tiling import blend_tiles, split_tiles, tile_starts
 from gglnet.metrics import IRSTDMetrics, iou, niou, pd_fa, roc
 from gglnet.models import load_state_dict_file
+from gglnet.padding import pad_to_multiple, padded_size
 
 EXAMPLES = 300
 """Inputs tried per property (docs/data.md, "Robustness")."""

@@ -4,7 +4,7 @@
 - :mod:`~gglnet.inference.optimize`: :func:`optimize_for_inference` (layout, precision,
   ``torch.compile``) and the :class:`InferenceModel` it returns. Precision names and the
   ``"auto"`` rule live in :mod:`gglnet.precision`.
-- :mod:`~gglnet.inference.padding`: pad to the model's size multiple or to shape buckets,
+- :mod:`~gglnet.padding`: pad to the model's size multiple or to shape buckets,
   crop back.
 - :mod:`~gglnet.inference.tiling`: overlapping windows for large frames and their blending.
 - :mod:`~gglnet.inference.predictor`: :class:`Predictor`, probability maps and detections
@@ -18,9 +18,9 @@
 from gglnet.inference.export import OnnxRuntimeModel, export_onnx
 from gglnet.inference.fuse import fuse_batchnorm
 from gglnet.inference.optimize import DEFAULT_BATCH_BUCKETS, InferenceModel, optimize_for_inference
-from gglnet.inference.padding import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple, padded_size
 from gglnet.inference.predictor import Latency, Predictor
 from gglnet.inference.tiling import Tile, blend_tiles, split_tiles, tile_starts
+from gglnet.padding import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple, padded_size
 from gglnet.precision import PRECISIONS
 
 __all__ = [

@@ -19,10 +19,10 @@ from gglnet.data.image import image_to_tensor
 from gglnet.hardware import resolve_device
 from gglnet.inference.export import OnnxRuntimeModel, export_onnx
 from gglnet.inference.optimize import InferenceModel, optimize_for_inference
-from gglnet.inference.padding import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple
 from gglnet.inference.tiling import Tile, blend_tiles, split_tiles
 from gglnet.metrics import Component, find_components
 from gglnet.models import load_model
+from gglnet.padding import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple
 from gglnet.precision import Precision, check_precision
 
 __all__ = [
@@ -108,7 +108,7 @@ class _Frame:
     ) -> None:
         """``tile_above``: tile frames of more pixels than this (``tile="auto"``); ``None``:
         tile frames with a side longer than ``tile``. ``buckets``: pad frames that run whole
-        up to these sides (:func:`~gglnet.inference.padding.bucket_size`)."""
+        up to these sides (:func:`~gglnet.padding.bucket_size`)."""
         self.size = (int(image.shape[-2]), int(image.shape[-1]))
         padded = pad_to_multiple(image, divisor)
         self.padded_size = (int(padded.shape[-2]), int(padded.shape[-1]))
@@ -189,7 +189,7 @@ class Predictor:
         threshold: probability above which a pixel is a target (strictly greater).
         backend: ``"torch"`` or ``"onnxruntime"`` (needs ``gglnet[onnx]``; CPU only).
         size_buckets: sides frames are padded up to when the model is compiled; ``"auto"``:
-            :data:`~gglnet.inference.padding.DEFAULT_SIZE_BUCKETS` when compiled, none
+            :data:`~gglnet.padding.DEFAULT_SIZE_BUCKETS` when compiled, none
             otherwise; ``None``: pad to the size divisor only (one graph per frame size).
         freezing: inductor freezing of compiled graphs (:func:`optimize_for_inference`;
             default: on a CPU). Frozen graphs run faster but bypass inductor's FX-graph

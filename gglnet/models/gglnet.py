@@ -30,6 +30,7 @@ from gglnet.models.folders import (
 from gglnet.models.loading import published_cfg_for_repo
 from gglnet.models.pretrained import PretrainedCfg
 from gglnet.models.registry import register_model, register_pretrained
+from gglnet.padding import padded_size
 
 __all__ = ["PRETRAINED_CFGS", "GGLNet"]
 
@@ -195,7 +196,7 @@ class GGLNet(
         divisor = self.config.size_divisor
         height, width = x.shape[-2:]
         if height % divisor or width % divisor:
-            padded = (-(-height // divisor) * divisor, -(-width // divisor) * divisor)
+            padded = padded_size(height, width, divisor)
             raise ValueError(
                 f"GGLNet needs H and W to be multiples of {divisor} ({len(self.config.widths) - 1} "
                 f"2x poolings), got (H, W) = ({height}, {width}); pad the input to {padded} "

@@ -1,4 +1,5 @@
-"""Padding frames to the model's size multiple, and cropping results back."""
+"""Padding frames to the model's size multiple, and cropping results back: the one home of the
+padding arithmetic (the model's input check, evaluation, Predictor and its shape buckets)."""
 
 from __future__ import annotations
 
