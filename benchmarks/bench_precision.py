@@ -41,7 +41,7 @@ from gglnet.data.synthetic import SPLIT_SEEDS
 from gglnet.evaluation import evaluate
 from gglnet.hardware import cpu_model, resolve_device
 from gglnet.inference import optimize_for_inference
-from gglnet.inference.padding import DEFAULT_SIZE_BUCKETS, bucket_size
+from gglnet.padding import DEFAULT_SIZE_BUCKETS, bucket_size
 from gglnet.precision import PRECISIONS, resolve_precision
 
 MAX_IOU_DROP = 0.005
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     elif result["within_tolerance"]:
         print(
             f"{result['precision']} keeps IoU within {args.max_iou_drop} of fp32 "
-            f"(drop {result['iou_drop']:+.4f}): precision='auto' is fine for these weights"
+            f"({-result['iou_drop']:+.4f}): precision='auto' is fine for these weights"
         )
     else:
         print(
