@@ -182,7 +182,7 @@ class GGLNet(
             raise TypeError(
                 f"GGLNet with {weights} weights expects {names} input, got {x.dtype}; "
                 f"convert it with x.to({weights}), or run reduced precision with "
-                "torch.autocast or gglnet.optimize_for_inference(dtype=...)"
+                "torch.autocast or gglnet.optimize_for_inference(precision=...)"
             )
         channels = self.config.in_chans
         if x.shape[1] != channels:
