@@ -130,7 +130,7 @@ def _list(args: argparse.Namespace) -> int:
     for row in rows:
         metrics = ", ".join(f"{k}={v:.4g}" for k, v in row["metrics"].items())
         print(f"{row['name']}: {row['hf_hub_id']}@{row['revision']}")
-        print(f"    {row['dataset']} {row['split']} at {row['input_size']}: {metrics}")
+        print(f"    {row['dataset']} {row['split']}: {metrics} (input size {row['input_size']})")
         print(f"    local: {row['local_folder'] or 'none (downloaded from the Hub on first use)'}")
     return 0
 
