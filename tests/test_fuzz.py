@@ -332,16 +332,21 @@ def _check_weight_file(path: Path, data: bytes) -> None:
     assert all(isinstance(v, torch.Tensor) for v in state_dict.values())
 
 
+def _damaged(valid: bytes) -> st.SearchStrategy[bytes]:
+    """``valid`` truncated somewhere and with up to three bytes overwritten."""
+    return st.builds(
+        _truncated_or_flipped,
+        st.just(valid),
+        st.integers(0, 10_000),
+        st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3),
+    )
+
+
 @FUZZ
 @given(
     data=st.one_of(
         st.binary(max_size=300),
-        st.builds(
-            _truncated_or_flipped,
-            st.just(_SAFETENSORS),
-            st.integers(0, 10_000),
-            st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3),
-        ),
+        _damaged(_SAFETENSORS),
         st.builds(_safetensors_header, st.binary(max_size=80)),
     )
 )
@@ -353,12 +358,7 @@ def test_safetensors_reader_gives_a_dict_or_a_value_error(scratch: Path, data: b
 @given(
     data=st.one_of(
         st.binary(max_size=300),
-        st.builds(
-            _truncated_or_flipped,
-            st.just(_PTH),
-            st.integers(0, 10_000),
-            st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3),
-        ),
+        _damaged(_PTH),
     ),
     suffix=st.sampled_from([".pth", ".pth.tar", ".pt"]),
 )
