@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +108,28 @@ def test_bad_option_values(
         main(["train", *TINY, *args, "--out", str(tmp_path / "run")])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_sigterm_stops_like_ctrl_c_and_exports_last(tmp_path: Path) -> None:
+    """A background run is stopped with ``kill PID``: it keeps its checkpoint, exports last/."""
+    out = tmp_path / "run"
+    loud = [option for option in TINY if option != "--quiet"]
+    command = [sys.executable, "-m", "gglnet", "train", *loud, "--epochs", "100000",
+               "--out", str(out)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "log.jsonl").is_file() or not read_records(out / "log.jsonl"):
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "no epoch finished within 120 s"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert (out / "last" / "model.safetensors").is_file()
+    assert "--resume" in err
+    done = len(read_records(out / "log.jsonl"))
+    assert done >= 1 and f"holds epoch {done}/100000" in err

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import inspect
 import json
 import re
+import signal
+import threading
 import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +41,10 @@ its trainval.txt or train.txt, tests on its test.txt), or a list shipped with gg
 ("nudt-sirst_70_30"). Validation is carved from the training list (--val-fraction, seeded)
 and picks the best epoch; the test split is evaluated once at the end. The run directory
 holds train_config.json, log.jsonl, checkpoint.pt, best/, last/ and summary.json (see
-docs/training.md). Exit status: 0 when finished or stopped by the time budget, 130 after
-Ctrl-C, 1 on errors. Every option is a TrainConfig field (docs/training.md); an option that
+docs/training.md). SIGTERM (`kill PID`, the way to stop a run in the background) stops it as
+Ctrl-C does: the running epoch is discarded, last/ is exported from the checkpoint. Exit
+status: 0 when finished or stopped by the time budget, 130 after Ctrl-C or SIGTERM, 1 on
+errors. Every option is a TrainConfig field (docs/training.md); an option that
 takes a value may be given "none" for None where its default allows it (--size none: native
 size).
 """
@@ -179,8 +185,30 @@ def _train(args: argparse.Namespace) -> int:
     model, options = _model(args.model, args.model_options)
     values = {field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)}
     config = TrainConfig(**(values | {"model": model, "model_options": options}))
-    result = fit(config)
+    with _terminate_as_interrupt():
+        result = fit(config)
     return 130 if result.status == "interrupted" else 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Let SIGTERM end the run as Ctrl-C does (checkpoint kept, ``last/`` exported).
+
+    A run started in the background (``&``, ``nohup``) ignores SIGINT, so ``kill PID``
+    (SIGTERM) is how it is stopped; without this it would die without exporting ``last/``.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _model(name_or_json: str, options: list[str]) -> tuple[str, dict[str, Any]]:
