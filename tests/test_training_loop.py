@@ -243,11 +243,12 @@ def test_bf16_training_step_runs_on_cpu(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("precision", ["auto", "fp32"])
 def test_auto_precision_follows_the_cpu(precision: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gglnet import precision as precisions
     from gglnet.training import loop
 
     cpu = torch.device("cpu")
     for native, expected in ((True, torch.bfloat16), (False, None)):
-        monkeypatch.setattr(loop, "has_native_bf16", lambda device, native=native: native)
+        monkeypatch.setattr(precisions, "has_native_bf16", lambda device, native=native: native)
         dtype = loop._autocast_dtype(precision, cpu)
         assert dtype == (expected if precision == "auto" else None)
     with pytest.raises(ValueError, match=r"'fp16' .* needs a CUDA device"):

@@ -39,10 +39,11 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from gglnet.evaluation import evaluate
-from gglnet.hardware import has_native_bf16, resolve_device
+from gglnet.hardware import resolve_device
 from gglnet.losses import soft_iou_bce_loss
 from gglnet.models import create_model, load_model
 from gglnet.models.checkpoint import load_state_dict_file, load_weights
+from gglnet.precision import precision_dtype, resolve_precision
 from gglnet.training.checkpoint import (
     export_model,
     get_rng_state,
@@ -192,14 +193,17 @@ class _State:
 
 
 def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype of a precision on a device (``None``: float32, no autocast)."""
-    if precision == "auto":
-        if device.type == "cuda":
-            return torch.float16
-        return torch.bfloat16 if has_native_bf16(device) else None
+    """The autocast dtype of a precision on a device (``None``: float32, no autocast).
+
+    As :func:`gglnet.precision.resolve_precision`, except that ``"auto"`` on CUDA is the
+    paper's float16 AMP.
+    """
     if precision == "fp16" and device.type != "cuda":
         raise ValueError(f"precision 'fp16' (AMP) needs a CUDA device; training runs on {device}")
-    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    if precision == "auto" and device.type == "cuda":
+        return torch.float16
+    concrete = resolve_precision(precision, device)
+    return None if concrete == "fp32" else precision_dtype(concrete)
 
 
 def _load_data(config: TrainConfig, checkpoint: dict[str, Any] | None, run_dir: Path) -> RunData:
