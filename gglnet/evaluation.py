@@ -16,6 +16,7 @@ from gglnet.hardware import resolve_device
 from gglnet.metrics import IRSTDMetrics, roc
 from gglnet.metrics.roc import check_roc_thresholds
 from gglnet.padding import pad_to_multiple
+from gglnet.precision import check_precision, precision_dtype, resolve_precision
 
 __all__ = ["evaluate", "format_metrics"]
 
@@ -28,7 +29,7 @@ def evaluate(
     threshold: float = 0.5,
     roc_thresholds: int | Sequence[float] | None = None,
     device: str | torch.device | None = None,
-    amp: bool = False,
+    precision: str = "fp32",
     workers: int = 0,
     progress: bool = True,
 ) -> dict[str, Any]:
@@ -55,7 +56,10 @@ def evaluate(
             themselves. Probabilities of the whole set are kept in memory for it.
         device: where to run (the model is moved there); default: where the model's
             parameters are.
-        amp: float16 autocast on CUDA.
+        precision: ``"fp32"`` (the reference protocol), ``"bf16"``, ``"fp16"`` (CUDA) or
+            ``"auto"`` (as :class:`gglnet.Predictor` resolves it:
+            :func:`gglnet.precision.resolve_precision`); reduced precisions run under
+            autocast, the probabilities are thresholded in float32.
         workers: DataLoader worker processes.
         progress: show a progress bar.
 
@@ -67,8 +71,9 @@ def evaluate(
         :func:`gglnet.metrics.plot.plot_roc`).
 
     Raises:
-        ValueError: an empty dataset, items without masks, or ``roc_thresholds`` that are
-            not at least 2 thresholds in ``[0, 1]`` (checked before the model runs).
+        ValueError: an empty dataset, items without masks, an unknown precision (or
+            ``"fp16"`` off CUDA), or ``roc_thresholds`` that are not at least 2 thresholds in
+            ``[0, 1]`` (checked before the model runs).
 
     Warns:
         UserWarning: resizing loses ground-truth targets, or masks are not binary.
@@ -89,6 +94,7 @@ def evaluate(
     if native:
         batch_size = 1
     device = resolve_device(device) if device is not None else next(model.parameters()).device
+    dtype = _autocast_dtype(precision, device)
     divisor = model.config.size_divisor if hasattr(model, "config") else 1
     metrics = IRSTDMetrics(threshold=threshold)
     scores: list[np.ndarray] = []
@@ -106,7 +112,7 @@ def evaluate(
                 if "mask" not in batch:
                     raise ValueError("evaluation needs masks; this dataset has images only")
                 image = batch["image"].to(device, non_blocking=True)
-                with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+                with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
                     logits = _forward_padded(model, image, divisor) if native else model(image)
                 prob = torch.sigmoid(logits.float()).cpu()
                 metrics.update(prob, batch["mask"])
@@ -125,6 +131,14 @@ def evaluate(
             "roc_curve": curve,
         }
     return result
+
+
+def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype:
+    check_precision(precision)
+    concrete = resolve_precision(precision, device)
+    if concrete == "fp16" and device.type != "cuda":
+        raise ValueError(f"precision 'fp16' needs a CUDA device; evaluation runs on {device}")
+    return precision_dtype(concrete)
 
 
 def format_metrics(metrics: dict[str, Any], title: str = "") -> str:

@@ -44,6 +44,10 @@ def test_table_and_json(
     assert report["dataset"] == "data" and report["split"] == "test" and report["size"] == 32
     assert report["label"] == "best" and report["n_images"] == 2 and report["threshold"] == 0.5
     assert {"iou", "niou", "pd", "fa", "auc_pd_fa", "auc_pd_tau", "auc_fa_tau"} <= set(report)
+    assert report["precision"] == "fp32"
+
+    assert main([*common, "--precision", "bf16"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("at 32x32 in bf16")
 
 
 def test_native_size_and_synthetic(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

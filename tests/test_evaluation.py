@@ -140,3 +140,37 @@ def test_format_metrics_like_the_paper() -> None:
         }
     )
     assert roc.splitlines()[-1].startswith("3D-ROC AUC: (Pd, Fa) 0.500000")
+
+
+class _DtypeSpy(nn.Module):
+    """Records the dtype its convolution computes in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 1, 1)
+        self.dtypes: list[torch.dtype] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.conv(x)
+        self.dtypes.append(out.dtype)
+        return out
+
+
+@pytest.mark.parametrize(
+    ("precision", "dtype"), [("fp32", torch.float32), ("bf16", torch.bfloat16)]
+)
+def test_precision_runs_the_model_in_its_dtype(precision: str, dtype: torch.dtype) -> None:
+    model = _DtypeSpy()
+    metrics = evaluate(model, SyntheticDataset(2, size=32), precision=precision, progress=False)
+    assert set(model.dtypes) == {dtype} and 0 <= metrics["iou"] <= 1
+
+
+@pytest.mark.parametrize(
+    ("precision", "message"),
+    [("half", r"precision must be one of \['auto'"), ("fp16", "'fp16' needs a CUDA device")],
+)
+def test_bad_precision(precision: str, message: str) -> None:
+    if precision == "fp16" and torch.cuda.is_available():
+        pytest.skip("fp16 is valid where CUDA is present")
+    with pytest.raises(ValueError, match=message):
+        evaluate(_DtypeSpy(), SyntheticDataset(1, size=32), precision=precision, device="cpu")

@@ -13,6 +13,7 @@ from gglnet.evaluation import evaluate, format_metrics
 from gglnet.hardware import resolve_device
 from gglnet.metrics.plot import plot_roc
 from gglnet.models import load_model
+from gglnet.precision import PRECISIONS, resolve_precision
 from gglnet.training.checkpoint import json_safe
 
 EPILOG = """\
@@ -87,6 +88,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", help="cuda, cpu... (default: CUDA if available)")
     parser.add_argument("--workers", type=int, default=0, help="data loading processes")
     parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="fp32",
+        help="fp32 (default: the reference protocol), bf16, fp16 (CUDA), or auto (what "
+        "gglnet predict uses: bf16 where the device computes it natively)",
+    )
+    parser.add_argument(
         "--synthetic-scenes",
         type=int,
         default=100,
@@ -111,10 +119,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         roc_thresholds=args.roc,
         device=device,
+        precision=args.precision,
         workers=args.workers,
         progress=not args.quiet,
     )
     data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
+    precision = resolve_precision(args.precision, device)
     curve = metrics.pop("roc_curve", None)
     if args.plot is not None:
         size = "native size" if args.size is None else f"{args.size}x{args.size}"
@@ -126,6 +136,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         "dataset": data_name,
         "split": str(args.split),
         "size": args.size,
+        "precision": precision,
         **({"label": args.label} if args.label else {}),
         **metrics,
     }
@@ -133,7 +144,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(json_safe(report), indent=2))
     else:
         size = "native size" if args.size is None else f"{args.size}x{args.size}"
-        print(format_metrics(metrics, f"{args.model} on {data_name} {args.split} at {size}"))
+        in_precision = "" if precision == "fp32" else f" in {precision}"
+        title = f"{args.model} on {data_name} {args.split} at {size}{in_precision}"
+        print(format_metrics(metrics, title))
     return 0
 
 
