@@ -14,7 +14,10 @@ import pytest
 
 import gglnet
 from gglnet.cli import main
+from gglnet.cli import predict as predict_cli
 from gglnet.data.image import image_size, read_image
+from gglnet.inference import Predictor
+from gglnet.padding import DEFAULT_SIZE_BUCKETS
 
 
 def _huge_png(path: Path, side: int = 16000) -> None:
@@ -125,3 +128,29 @@ def test_tile_options(model_dir: Path, frames: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main([*base, "--out", out + "3", "--tile", "big"])
     assert main([*base, "--out", out + "4", "--tile", "none", "--tile-overlap", "8"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [([], "auto"), (["--size-buckets"], DEFAULT_SIZE_BUCKETS), (["--no-size-buckets"], None)],
+)
+def test_size_buckets_reach_the_predictor(
+    model_dir: Path,
+    frames: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+    expected: object,
+) -> None:
+    seen: dict[str, object] = {}
+
+    class Spy(Predictor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            seen.update(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(predict_cli, "Predictor", Spy)
+    (frames / "b.png").unlink()
+    args = ["predict", str(frames), "--model", str(model_dir), "--out", str(tmp_path / "o")]
+    assert main([*args, "--quiet", *flags]) == 0
+    assert seen["size_buckets"] == expected

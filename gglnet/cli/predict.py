@@ -20,6 +20,7 @@ from gglnet.inference import Predictor
 from gglnet.inference.overlay import draw_detections
 from gglnet.inference.predictor import BACKENDS
 from gglnet.models import load_model
+from gglnet.padding import DEFAULT_SIZE_BUCKETS
 from gglnet.precision import PRECISIONS
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -120,6 +121,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="torch.compile the model (default: on CUDA only; a CPU compiles for minutes)",
     )
     parser.add_argument(
+        "--size-buckets",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="pad each frame up to one of a few sizes so a compiled model reuses a few graphs "
+        "(default: with --compile; on SIRST's mixed sizes it moved IoU by up to 0.008). "
+        "--no-size-buckets pads to a multiple of 16 only, as gglnet evaluate does, and "
+        "compiles once per frame size",
+    )
+    parser.add_argument(
         "--prob-bits", type=int, choices=(8, 16), default=16, help="probability PNG depth (16)"
     )
     parser.add_argument("--recursive", action="store_true", help="search folders recursively")
@@ -148,6 +158,7 @@ def _predict(args: argparse.Namespace) -> int:
         tile_overlap=args.tile_overlap,
         batch_size=args.batch_size,
         compile="auto" if args.compile is None else args.compile,
+        size_buckets=_size_buckets(args.size_buckets),
         threshold=args.threshold,
         backend=args.backend,
     )
@@ -242,6 +253,13 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _size_buckets(flag: bool | None) -> tuple[int, ...] | str | None:
+    """Predictor's ``size_buckets`` for --size-buckets / --no-size-buckets / neither."""
+    if flag is None:
+        return "auto"
+    return DEFAULT_SIZE_BUCKETS if flag else None
 
 
 def _tile(text: str) -> int | str | None:
