@@ -173,7 +173,8 @@ def model_card(
         "## Limitations\n\n"
         "- Trained and measured on the data above only; infrared imagery from other sensors, "
         "resolutions or scenes may need fine-tuning.\n"
-        "- Metrics are computed at the resized size listed in the results, as in the paper: "
+        "- Metrics are computed at the size listed in the results (resized, as in the paper, "
+        "or each image at its native size): "
         "IoU and nIoU on pixels; Pd and Fa on 8-connected targets (a target is detected when "
         "a predicted component's centroid lies within 3 px of its own).\n"
         "- Single-frame detector: no temporal information is used.",
