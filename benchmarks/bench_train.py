@@ -10,12 +10,14 @@ random ``(B, 3, S, S)`` batches with a few small targets, side by side in one pr
 - ``bf16_cl_compile`` / ``fp32_cl_compile`` with ``--compile``: the same, ``torch.compile``d.
 
 Each option gets warm-up steps, then ``--rounds`` interleaved rounds of ``--steps`` steps;
-the median round gives images/s. Never run it beside a training run: pause that first
+the median round gives images/s; speed-ups are against the first option timed (``fp32``
+unless ``--only`` names others). Never run it beside a training run: pause that first
 (``kill -STOP PID``, then ``kill -CONT PID``).
 
 Usage:
     python benchmarks/bench_train.py [--size 256] [--batch-size 8] [--rounds 3]
-        [--steps 3] [--compile] [--force-bf16] [--json out.json]
+        [--steps 3] [--compile] [--force-bf16] [--only bf16_cl,bf16_cl_compile]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -99,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="warm-up steps (default: 2)")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile")
     parser.add_argument("--force-bf16", action="store_true", help="time bf16 without native bf16")
+    parser.add_argument(
+        "--only",
+        help="comma-separated option names to time (the first is the reference), e.g. "
+        "bf16_cl,bf16_cl_compile (default: every option that applies)",
+    )
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
 
@@ -109,6 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"batch {args.batch_size} x {args.size}x{args.size}, median of {args.rounds} rounds")
     image, mask = batch(args.size, args.batch_size)
     chosen = options(args.compile, native or args.force_bf16)
+    if args.only:
+        available = {option.name: option for option in chosen}
+        names = [name.strip() for name in args.only.split(",") if name.strip()]
+        unknown = [name for name in names if name not in available]
+        if unknown or not names:
+            parser.error(
+                f"--only: {unknown or args.only!r} not among the options that apply here "
+                f"({', '.join(available)}; the compiled ones need --compile)"
+            )
+        chosen = [available[name] for name in names]
     steps: dict[str, Callable[[], None]] = {}
     warmup: dict[str, float] = {}
     for option in chosen:
@@ -124,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.steps):
                 step()
             rounds[name].append(time.perf_counter() - start)
-    reference = statistics.median(rounds["fp32"])
+    reference = statistics.median(rounds[chosen[0].name])
     results = []
     print(f"{'option':<18}{'s/step':>9}{'images/s':>10}{'speed-up':>10}{'warm-up s':>11}")
     for name, times in rounds.items():

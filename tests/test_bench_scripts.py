@@ -7,6 +7,7 @@ import importlib.util
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 def _load(name: str):
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
 
@@ -84,3 +86,15 @@ def test_gpu_check_without_cuda_skips_cleanly(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "no CUDA device" in done.stderr
     assert "skipped" in (tmp_path / "gpu_tests.txt").read_text()
+
+
+def test_train_bench_only_times_the_named_options(tmp_path: Path) -> None:
+    bench = _load("bench_train")
+    out = tmp_path / "t.json"
+    argv = ["--size", "32", "--batch-size", "1", "--rounds", "1", "--steps", "1", "--warmup", "0"]
+    assert bench.main([*argv, "--only", "fp32_cl,fp32", "--json", str(out)]) == 0
+    results = json.loads(out.read_text())["results"]
+    assert [r["option"] for r in results] == ["fp32_cl", "fp32"]
+    assert results[0]["speedup"] == 1.0
+    with pytest.raises(SystemExit):
+        bench.main([*argv, "--only", "fp32_cl_compile"])  # needs --compile
