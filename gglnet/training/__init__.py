@@ -5,6 +5,7 @@
 - :mod:`~gglnet.training.loop`: :func:`fit`, the run directory, resume and time budget.
 - :mod:`~gglnet.training.checkpoint`: atomic checkpoint, export and JSON writing.
 - :mod:`~gglnet.training.log`: the per-epoch ``log.jsonl``.
+- :mod:`~gglnet.training.pauses`: :class:`PauseMeter`, time the process spent stopped.
 
 Example:
     >>> from gglnet.training import TrainConfig, fit

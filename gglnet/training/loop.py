@@ -55,6 +55,7 @@ from gglnet.training.checkpoint import (
 from gglnet.training.config import TrainConfig
 from gglnet.training.data import RunData, build_datasets
 from gglnet.training.log import append_record, truncate_records
+from gglnet.training.pauses import PauseMeter
 from gglnet.training.schedule import learning_rate
 
 __all__ = ["RUN_FILES", "TrainResult", "fit", "train_step"]
@@ -129,10 +130,13 @@ def fit(config: TrainConfig, *, on_step: StepCallback | None = None) -> TrainRes
     as far as its kernels are deterministic).
 
     Stopping: with ``time_budget`` the run stops after the last epoch that leaves room for
-    another one as long as the longest so far (at least one epoch runs). Ctrl-C (a
-    ``KeyboardInterrupt``, also when raised by ``on_step``) discards the unfinished epoch:
-    the checkpoint of the last completed epoch is already on disk and ``last/`` is exported
-    from it. Either way, the same config with ``resume=True`` continues.
+    another one as long as the longest so far (at least one epoch runs). The budget is
+    wall-clock time, pauses included, but an epoch's length leaves out the time the process
+    was stopped (``kill -STOP`` ... ``kill -CONT``, measured by
+    :class:`~gglnet.training.pauses.PauseMeter`), so a paused epoch does not end the run
+    early. Ctrl-C (a ``KeyboardInterrupt``, also when raised by ``on_step``) discards the
+    unfinished epoch: the checkpoint of the last completed epoch is already on disk and
+    ``last/`` is exported from it. Either way, the same config with ``resume=True`` continues.
 
     Args:
         config: the run.
@@ -288,20 +292,23 @@ def _train_epochs(
 ) -> tuple[Status, float]:
     """Epochs ``done + 1 ..`` until the end, the time budget or Ctrl-C."""
     longest = 0.0
-    try:
-        for epoch in range(state.done + 1, config.epochs + 1):
-            record = _run_epoch(trainer, state, data, config, epoch)
-            longest = max(longest, record["seconds"])
-            say(_describe(record, config.epochs, state.best[BEST_DIR][0]))
-            elapsed = time.monotonic() - start
-            if (
-                config.time_budget
-                and epoch < config.epochs
-                and elapsed + longest > config.time_budget * 60
-            ):
-                return "time_budget", longest
-    except KeyboardInterrupt:
-        return "interrupted", longest
+    with PauseMeter() as pauses:
+        try:
+            for epoch in range(state.done + 1, config.epochs + 1):
+                paused = pauses.seconds
+                record = _run_epoch(trainer, state, data, config, epoch)
+                # an epoch paused by kill -STOP is not a long one: plan with its active time
+                longest = max(longest, record["seconds"] - (pauses.seconds - paused))
+                say(_describe(record, config.epochs, state.best[BEST_DIR][0]))
+                elapsed = time.monotonic() - start
+                if (
+                    config.time_budget
+                    and epoch < config.epochs
+                    and elapsed + longest > config.time_budget * 60
+                ):
+                    return "time_budget", longest
+        except KeyboardInterrupt:
+            return "interrupted", longest
     return "completed", longest
 
 
