@@ -50,6 +50,10 @@ def test_round_trip_normalises_model_options() -> None:
         ({"ema_decay": 1.0}, "ema_decay"),
         ({"size": None}, "data='synthetic' needs a size"),
         ({"crop": 16}, "takes no crop"),
+        ({"scale_min": 0.0}, "0 < low <= high"),
+        ({"scale_min": 1.5}, "0 < low <= high"),
+        ({"scale_max": float("inf")}, "finite"),
+        ({"scale_min": 0.5}, "add a crop"),
     ],
 )
 def test_bad_options(overrides: dict, message: str) -> None:

@@ -106,3 +106,15 @@ def test_synthetic_sets() -> None:
     assert (len(data.train), len(data.val), len(data.test)) == (40, 4, 4)
     assert data.train.augment is not None and data.val.augment is None
     assert data.val[0]["stem"] != data.test[0]["stem"]
+
+
+def test_scale_range_rescales_training_crops_only(root: Path) -> None:
+    config = TrainConfig(
+        "run", data=str(root), split="idx", size=None, crop=16, scale_min=0.5, scale_max=2.0
+    )
+    data = build_datasets(config)
+    assert config.scale_range == (0.5, 2.0)
+    assert data.train.scale_range == (0.5, 2.0)
+    assert data.val.scale_range is None and data.test.scale_range is None
+    assert data.train[0]["image"].shape == (3, 16, 16)  # the crop keeps batches one size
+    assert TrainConfig("run").scale_range is None  # 1 and 1: no rescaling

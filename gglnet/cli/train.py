@@ -62,6 +62,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "size",
         "crop",
         "crop_target_fraction",
+        "scale_min",
+        "scale_max",
         "augment",
         "synthetic_scenes",
     ),

@@ -6,6 +6,7 @@
 - :mod:`~gglnet.data.splits`: split lists (reading, resolving names, cutting, shipped lists).
 - :mod:`~gglnet.data.augment`: the recipe's augmentation policy.
 - :mod:`~gglnet.data.crop`: random training crops, a share centred on targets.
+- :mod:`~gglnet.data.rescale`: random rescaling of training samples (learning across scales).
 - :mod:`~gglnet.data.synthetic`: synthetic infrared-like scenes with exact masks.
 """
 
@@ -13,6 +14,7 @@ from gglnet.data.augment import Augment
 from gglnet.data.crop import random_crop
 from gglnet.data.dataset import IRSTDDataset, MaskCheck, detect_layout
 from gglnet.data.image import image_to_tensor, read_image, read_mask
+from gglnet.data.rescale import random_rescale
 from gglnet.data.splits import cut_split, read_split, resolve_split, write_split
 from gglnet.data.synthetic import SyntheticDataset, make_scene, write_synthetic_dataset
 
@@ -26,6 +28,7 @@ __all__ = [
     "image_to_tensor",
     "make_scene",
     "random_crop",
+    "random_rescale",
     "read_image",
     "read_mask",
     "read_split",

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from gglnet.data.augment import Augment
 from gglnet.data.crop import random_crop
 from gglnet.data.image import decode_mask, image_to_tensor, read_image
+from gglnet.data.rescale import check_scale_range, random_rescale
 from gglnet.data.splits import read_split, resolve_split
 from gglnet.metrics.components import component_stats
 
@@ -147,6 +148,10 @@ class IRSTDDataset(Dataset):
         crop: cut a random ``crop x crop`` window (after resizing to ``size``, before
             augmentation) with :func:`~gglnet.data.crop.random_crop`; ``None``: no crop.
         crop_target_fraction: share of crops centred on a target.
+        scale_range: ``(low, high)``: before cropping, rescale each sample by a factor drawn
+            log-uniformly from it (:func:`~gglnet.data.rescale.random_rescale`), so the
+            network learns across scales; needs ``crop`` (which keeps batches one size).
+            ``None``: no rescaling.
         seed: seeds the augmentation and the crops.
         layout: ``"auto"`` or one of :data:`LAYOUTS`.
 
@@ -171,6 +176,7 @@ class IRSTDDataset(Dataset):
         layout: Layout = "auto",
         crop: int | None = None,
         crop_target_fraction: float = 0.5,
+        scale_range: tuple[float, float] | None = None,
     ) -> None:
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise ValueError(f"size must be a positive integer or None, got {size!r}")
@@ -178,6 +184,13 @@ class IRSTDDataset(Dataset):
             raise ValueError(f"crop must be a positive integer or None, got {crop!r}")
         if not 0 <= crop_target_fraction <= 1:
             raise ValueError(f"crop_target_fraction must lie in [0, 1], got {crop_target_fraction}")
+        if scale_range is not None:
+            scale_range = check_scale_range(scale_range)
+            if crop is None:
+                raise ValueError(
+                    f"scale_range {scale_range} needs a crop: rescaled samples differ in size, "
+                    "and the crop makes them one size again"
+                )
         if layout != "auto" and layout not in LAYOUTS:
             raise ValueError(f"layout must be 'auto' or one of {LAYOUTS}, got {layout!r}")
         self.root = Path(root)
@@ -187,6 +200,7 @@ class IRSTDDataset(Dataset):
         self.seed = seed
         self.crop = crop
         self.crop_target_fraction = crop_target_fraction
+        self.scale_range = scale_range
         self.epoch = 0
         self.mask_check: MaskCheck | None = None
         self._warned: set[str] = set()
@@ -287,6 +301,8 @@ class IRSTDDataset(Dataset):
         pixels = image.astype(np.float32) / np.float32(np.iinfo(image.dtype).max)
         rng = np.random.default_rng((self.seed, self.epoch, index))
         if self.crop is not None and mask is not None:
+            if self.scale_range is not None:
+                pixels, mask = random_rescale(pixels, mask, self.scale_range, rng)
             pixels, mask = random_crop(pixels, mask, self.crop, rng, self.crop_target_fraction)
         if self.augment is not None and mask is not None:
             pixels, mask = self.augment(pixels, mask, rng)

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from gglnet.data.rescale import check_scale_range
 from gglnet.precision import PRECISIONS, Precision, check_precision
 from gglnet.training.schedule import SCHEDULES, Schedule
 
@@ -62,6 +63,10 @@ class TrainConfig:
         crop: train on random ``crop x crop`` windows of the (resized or native) images;
             ``None``: whole images.
         crop_target_fraction: share of the crops centred on a target.
+        scale_min: smallest factor of a random rescale of each training sample before its
+            crop (drawn log-uniformly in ``[scale_min, scale_max]``; needs ``crop``), so the
+            network learns across scales; 1 with ``scale_max`` 1: no rescaling.
+        scale_max: largest factor of that rescale.
         augment: apply the recipe's augmentation (:class:`gglnet.data.Augment`) to training.
         synthetic_scenes: training scenes when ``data == "synthetic"`` (validation and test
             get ``val_fraction`` as many, at least one, from their own seeds).
@@ -102,6 +107,8 @@ class TrainConfig:
     size: int | None = 512
     crop: int | None = None
     crop_target_fraction: float = 0.5
+    scale_min: float = 1.0
+    scale_max: float = 1.0
     augment: bool = True
     synthetic_scenes: int = 1000
     epochs: int = 500
@@ -144,6 +151,12 @@ class TrainConfig:
             raise ValueError(
                 f"crop_target_fraction must lie in [0, 1], got {self.crop_target_fraction}"
             )
+        check_scale_range((self.scale_min, self.scale_max))
+        if self.scale_range is not None and self.crop is None:
+            raise ValueError(
+                f"scale_min={self.scale_min} and scale_max={self.scale_max} rescale samples "
+                "before their crop: add a crop (rescaled samples differ in size)"
+            )
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         check_precision(self.precision)
@@ -176,6 +189,13 @@ class TrainConfig:
                 "splits do not apply to data='synthetic' (its scenes come from fixed seeds); "
                 "use synthetic_scenes and val_fraction"
             )
+
+    @property
+    def scale_range(self) -> tuple[float, float] | None:
+        """``(scale_min, scale_max)``, or ``None`` when training samples are not rescaled."""
+        if (self.scale_min, self.scale_max) == (1.0, 1.0):
+            return None
+        return (self.scale_min, self.scale_max)
 
     def bce_weight_at(self, epoch: int) -> float:
         """The BCE weight of 1-based ``epoch``."""

@@ -97,6 +97,7 @@ def _from_folder(config: TrainConfig) -> RunData:
         seed=config.seed,
         crop=config.crop,
         crop_target_fraction=config.crop_target_fraction,
+        scale_range=config.scale_range,
     )
     test = IRSTDDataset(root, test_split, size=size) if test_split else None
     _check_disjoint("validation", val, set(train.stems))
