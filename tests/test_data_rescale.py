@@ -19,7 +19,7 @@ def _targets(mask: np.ndarray) -> int:
 @pytest.mark.parametrize(
     ("scale", "shape"), [(0.5, (20, 30)), (1.0, (40, 60)), (2.0, (80, 120)), (0.01, (1, 1))]
 )
-@pytest.mark.parametrize("channels", [None, 3])
+@pytest.mark.parametrize("channels", [None, 1, 3])
 def test_output_size_and_dtypes(scale: float, shape: tuple[int, int], channels: int | None) -> None:
     rng = np.random.default_rng(0)
     image = rng.random((40, 60) if channels is None else (40, 60, channels), np.float32)
@@ -91,14 +91,17 @@ def test_bad_scale_ranges(scale_range: tuple, message: str) -> None:
         check_scale_range(scale_range)
 
 
-def test_mismatched_sizes_are_refused() -> None:
-    with pytest.raises(ValueError, match="sizes differ"):
-        random_rescale(
-            np.zeros((4, 5), np.float32),
-            np.zeros((5, 4), np.uint8),
-            (1, 2),
-            np.random.default_rng(0),
-        )
+@pytest.mark.parametrize(
+    ("image", "mask", "message"),
+    [(np.zeros((4, 5), np.float32), np.zeros((5, 4), np.uint8), "same size"),
+     (np.zeros((4, 5), np.float32), np.zeros((4, 5, 1), np.uint8), "same size"),
+     (np.zeros((4, 5, 3, 1), np.float32), np.zeros((4, 5), np.uint8), "same size"),
+     (np.zeros((4, 5), np.float32), np.zeros((4, 5), bool), "uint8 of 0 and 1, got bool"),
+     (np.zeros((4, 5), np.float32), np.full((4, 5), 255, np.uint8), "maximum 255")],
+)  # fmt: skip
+def test_bad_inputs_are_refused(image: np.ndarray, mask: np.ndarray, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        random_rescale(image, mask, (1, 2), np.random.default_rng(0))
 
 
 def test_dataset_rescales_before_the_crop(tmp_path) -> None:
@@ -107,5 +110,11 @@ def test_dataset_rescales_before_the_crop(tmp_path) -> None:
     for index in range(len(data)):
         item = data[index]
         assert item["image"].shape == (3, 24, 24) and item["mask"].shape == (1, 24, 24)
+    # doubled, then cropped to the doubled size: each target pixel is now a 2x2 block
+    doubled = IRSTDDataset(root, size=None, crop=64, scale_range=(2, 2), augment=False)
+    for index in range(len(doubled)):
+        _, mask = doubled.load(index)
+        assert mask is not None and mask.sum() > 0
+        assert int(doubled[index]["mask"].sum()) == 4 * int(mask.sum())
     with pytest.raises(ValueError, match="needs a crop"):
         IRSTDDataset(root, size=None, scale_range=(0.5, 2.0))

@@ -46,6 +46,17 @@ def test_counts_a_jump_of_the_clock_and_ignores_small_delays() -> None:
     assert meter.seconds == after  # a stopped meter counts nothing more
 
 
+def test_counts_a_pause_the_thread_has_not_woken_to_see() -> None:
+    """Right after kill -CONT the thread may still be asleep: the gap is counted on read."""
+    offset = [0.0]
+    meter = PauseMeter(tick=30.0, gap=30.0, clock=lambda: time.monotonic() + offset[0])
+    with meter:
+        assert meter.seconds == 0.0
+        offset[0] += 100.0  # the thread sleeps 30 s: it cannot have woken in this test
+        assert meter.seconds == pytest.approx(70.0, abs=0.5)  # lateness beyond the tick
+    assert meter.seconds == pytest.approx(70.0, abs=0.5)  # stop() keeps it, once
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX SIGSTOP / SIGCONT")
 def test_measures_a_real_sigstop() -> None:
     code = (
@@ -78,23 +89,40 @@ class _FakeMeter:
         pass
 
 
+@pytest.mark.parametrize("where", ["step", "checkpoint"])
 @pytest.mark.parametrize("counted", [True, False])
 def test_time_budget_leaves_paused_time_out_of_epoch_length(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted: bool, where: str
 ) -> None:
-    """Epoch 1 is 'paused' for 1000 s of a 1010 s budget: the elapsed time counts the pause,
-    the planned length of epoch 2 does not (when the meter saw the pause)."""
+    """Epoch 1 is 'paused' for 1000 s of a 1010 s budget (during a step, or while its
+    checkpoint is written): the elapsed time counts the pause, the planned length of epoch 2
+    does not when the meter saw the pause, and does when it did not."""
     offset = [0.0]
     meter = _FakeMeter()
     monkeypatch.setattr(training_loop, "PauseMeter", lambda: meter)
     monkeypatch.setattr(
         training_loop, "time", SimpleNamespace(monotonic=lambda: time.monotonic() + offset[0])
     )
+    paused_once = []
 
-    def pause(epoch: int, step: int, loss: float) -> None:
-        if (epoch, step) == (1, 1):
+    def stop_for_1000_s() -> None:
+        if not paused_once:
+            paused_once.append(True)
             offset[0] += 1000.0
             meter.seconds += 1000.0 if counted else 0.0
+
+    def pause(epoch: int, step: int, loss: float) -> None:
+        if where == "step" and (epoch, step) == (1, 1):
+            stop_for_1000_s()
+
+    save_checkpoint = training_loop.save_checkpoint
+
+    def save_and_pause(*args: Any, **kwargs: Any) -> None:
+        save_checkpoint(*args, **kwargs)
+        if where == "checkpoint":
+            stop_for_1000_s()
+
+    monkeypatch.setattr(training_loop, "save_checkpoint", save_and_pause)
 
     config = TrainConfig(
         str(tmp_path / "run"), data="synthetic", size=32, synthetic_scenes=6,

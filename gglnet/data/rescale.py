@@ -58,7 +58,8 @@ def random_rescale(
         same dtypes.
 
     Raises:
-        ValueError: the image and mask sizes differ, or a bad ``scale_range``.
+        ValueError: the image and mask sizes differ, a mask that is not uint8 of 0 and 1, or
+            a bad ``scale_range``.
 
     Example:
         >>> mask = np.zeros((40, 60), np.uint8); mask[20, 30] = 1
@@ -67,8 +68,15 @@ def random_rescale(
         >>> image.shape, int(small.sum())
         ((20, 30), 1)
     """
-    if image.shape[:2] != mask.shape:
-        raise ValueError(f"image and mask sizes differ: {image.shape[:2]} vs {mask.shape}")
+    if mask.ndim != 2 or image.ndim not in (2, 3) or image.shape[:2] != mask.shape:
+        raise ValueError(
+            f"expected an (H, W[, C]) image and an (H, W) mask of the same size, got "
+            f"{image.shape} and {mask.shape}"
+        )
+    if mask.dtype != np.uint8 or mask.max(initial=0) > 1:
+        raise ValueError(
+            f"mask must be uint8 of 0 and 1, got {mask.dtype} with maximum {mask.max(initial=0)}"
+        )
     low, high = check_scale_range(scale_range)
     scale = math.exp(rng.uniform(math.log(low), math.log(high)))
     height, width = mask.shape
@@ -76,7 +84,8 @@ def random_rescale(
     if size == (width, height):
         return image, mask
     shrink = size[0] * size[1] < width * height
-    image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    image = resized.reshape(size[1], size[0], *image.shape[2:])  # cv2 drops a single channel
     scaled = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST_EXACT)
     if shrink:
         _keep_every_target(mask, scaled)

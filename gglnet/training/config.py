@@ -151,7 +151,14 @@ class TrainConfig:
             raise ValueError(
                 f"crop_target_fraction must lie in [0, 1], got {self.crop_target_fraction}"
             )
-        check_scale_range((self.scale_min, self.scale_max))
+        try:
+            check_scale_range((self.scale_min, self.scale_max))
+        except ValueError:
+            raise ValueError(
+                "scale_min and scale_max (--scale-min, --scale-max; 1 by default) must be "
+                f"finite with 0 < scale_min <= scale_max, got scale_min={self.scale_min!r}, "
+                f"scale_max={self.scale_max!r}"
+            ) from None
         if self.scale_range is not None and self.crop is None:
             raise ValueError(
                 f"scale_min={self.scale_min} and scale_max={self.scale_max} rescale samples "

@@ -295,10 +295,12 @@ def _train_epochs(
     with PauseMeter() as pauses:
         try:
             for epoch in range(state.done + 1, config.epochs + 1):
-                paused = pauses.seconds
+                # an epoch paused by kill -STOP is not a long one: plan with its active time,
+                # measured over the same span as its pauses (checkpoint writing included)
+                began, paused = time.monotonic(), pauses.seconds
                 record = _run_epoch(trainer, state, data, config, epoch)
-                # an epoch paused by kill -STOP is not a long one: plan with its active time
-                longest = max(longest, record["seconds"] - (pauses.seconds - paused))
+                span = time.monotonic() - began
+                longest = max(longest, span - (pauses.seconds - paused))
                 say(_describe(record, config.epochs, state.best[BEST_DIR][0]))
                 elapsed = time.monotonic() - start
                 if (
