@@ -76,12 +76,12 @@ class PauseMeter:
 
     def stop(self) -> None:
         """Stop the thread and wait for it; what was counted stays in :attr:`seconds`."""
-        if self._thread is not None and not self._stop.is_set():
-            with self._lock:
+        with self._lock:
+            if self._thread is not None and not self._stop.is_set():
                 self._seconds += self._pause(self.clock())
-                self._stop.set()
+            self._stop.set()
+        if self._thread is not None:
             self._thread.join()
-        self._stop.set()
 
     def _watch(self) -> None:
         while not self._stop.wait(self.tick):
