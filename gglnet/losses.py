@@ -2,29 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import torch
 from torch import nn
 
-__all__ = ["SoftIoULoss", "soft_iou_bce_loss", "soft_iou_loss"]
+__all__ = ["REDUCTIONS", "Reduction", "SoftIoULoss", "soft_iou_bce_loss", "soft_iou_loss"]
+
+Reduction = Literal["sample", "batch"]
+REDUCTIONS: tuple[str, ...] = get_args(Reduction)
 
 
 def soft_iou_loss(
-    pred: torch.Tensor, target: torch.Tensor, from_logits: bool = True, smooth: float = 1.0
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    from_logits: bool = True,
+    smooth: float = 1.0,
+    reduction: Reduction = "sample",
 ) -> torch.Tensor:
-    """``1 - mean_b((Σ p·y + s) / (Σ (p + y - p·y) + s))``, sums over each sample.
+    """Soft IoU loss, one ratio per sample (the paper's) or one for the whole batch.
+
+    ``"sample"``: ``1 - mean_b((Σ p·y + s) / (Σ (p + y - p·y) + s))`` with sums over each
+    sample, so every image weighs the same whatever its targets' size. ``"batch"``:
+    ``1 - (Σ p·y + s) / (Σ (p + y - p·y) + s)`` with sums over the whole batch (as DNANet's
+    code computes it), so every target pixel weighs the same, as in the IoU metric, which
+    counts pixels over the whole list.
 
     Args:
         pred: ``(B, 1, H, W)`` logits (``from_logits=True``) or probabilities.
         target: ``(B, 1, H, W)`` masks in ``[0, 1]``, same shape as ``pred``.
         from_logits: apply a sigmoid to ``pred`` first.
         smooth: the additive smoothing ``s`` (1 as released).
+        reduction: ``"sample"`` (as released) or ``"batch"``.
 
     Returns:
         Scalar loss tensor in ``[0, 1]``.
 
     Raises:
-        ValueError: shapes differ or ``pred`` has no batch dimension.
+        ValueError: shapes differ, ``pred`` has no batch dimension, or an unknown
+            ``reduction``.
     """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if pred.shape != target.shape:
         raise ValueError(
             f"pred and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}"
@@ -33,7 +52,7 @@ def soft_iou_loss(
         raise ValueError(f"Expected (B, 1, H, W) or (B, H, W), got {tuple(pred.shape)}")
     prob = pred.float().sigmoid() if from_logits else pred.float()
     target = target.to(prob.dtype)
-    dims = tuple(range(1, prob.dim()))
+    dims = tuple(range(1 if reduction == "sample" else 0, prob.dim()))
     intersection = (prob * target).sum(dims)
     union = (prob + target - prob * target).sum(dims)
     return 1 - ((intersection + smooth) / (union + smooth)).mean()
@@ -45,22 +64,32 @@ class SoftIoULoss(nn.Module):
     Args:
         from_logits: ``False`` when the network already outputs probabilities.
         smooth: additive smoothing (1 as released).
+        reduction: ``"sample"`` (as released) or ``"batch"`` (:func:`soft_iou_loss`).
 
     Example:
         >>> loss = SoftIoULoss()(torch.zeros(2, 1, 8, 8), torch.zeros(2, 1, 8, 8))
     """
 
-    def __init__(self, from_logits: bool = True, smooth: float = 1.0) -> None:
+    def __init__(
+        self, from_logits: bool = True, smooth: float = 1.0, reduction: Reduction = "sample"
+    ) -> None:
         super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
         self.from_logits = from_logits
         self.smooth = smooth
+        self.reduction = reduction
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return soft_iou_loss(pred, target, self.from_logits, self.smooth)
+        return soft_iou_loss(pred, target, self.from_logits, self.smooth, self.reduction)
 
 
 def soft_iou_bce_loss(
-    logits: torch.Tensor, target: torch.Tensor, bce_weight: float, smooth: float = 1.0
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    bce_weight: float,
+    smooth: float = 1.0,
+    reduction: Reduction = "sample",
 ) -> torch.Tensor:
     """softIoU plus a weighted binary cross-entropy: ``soft_iou + bce_weight · BCE``.
 
@@ -73,19 +102,20 @@ def soft_iou_bce_loss(
         target: ``(B, 1, H, W)`` masks in ``[0, 1]``.
         bce_weight: weight of the mean BCE term, ``>= 0`` (0: :func:`soft_iou_loss`).
         smooth: softIoU's additive smoothing.
+        reduction: softIoU's ``"sample"`` or ``"batch"`` ratio (:func:`soft_iou_loss`).
 
     Returns:
         Scalar loss tensor.
 
     Raises:
-        ValueError: shapes differ, or a negative ``bce_weight``.
+        ValueError: shapes differ, a negative ``bce_weight`` or an unknown ``reduction``.
 
     Example:
         >>> loss = soft_iou_bce_loss(torch.zeros(2, 1, 8, 8), torch.zeros(2, 1, 8, 8), 1.0)
     """
     if bce_weight < 0:
         raise ValueError(f"bce_weight must be >= 0, got {bce_weight}")
-    loss = soft_iou_loss(logits, target, from_logits=True, smooth=smooth)
+    loss = soft_iou_loss(logits, target, from_logits=True, smooth=smooth, reduction=reduction)
     if bce_weight == 0:
         return loss
     bce = nn.functional.binary_cross_entropy_with_logits(logits.float(), target.float())

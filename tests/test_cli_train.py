@@ -83,12 +83,13 @@ def test_options_reach_the_config(tmp_path: Path) -> None:
     args = ["--epochs", "1", "--schedule", "cosine", "--warmup-epochs", "0.5", "--min-lr", "0",
             "--bce-weight", "0.5", "--bce-epochs", "none", "--ema-decay", "0.9",
             "--precision", "fp32", "--channels-last", "--no-augment",
-            "--out", str(out)]  # fmt: skip
+            "--loss-reduction", "batch", "--out", str(out)]  # fmt: skip
     assert main(["train", *TINY, *args]) == 0
     config = json.loads((out / "train_config.json").read_text())
     assert config["schedule"] == "cosine" and config["warmup_epochs"] == 0.5
     assert config["bce_weight"] == 0.5 and config["bce_epochs"] is None
     assert config["ema_decay"] == 0.9 and config["precision"] == "fp32"
+    assert config["loss_reduction"] == "batch"
     assert config["channels_last"] is True and config["augment"] is False
     assert (out / "best_ema" / "model.safetensors").is_file()
 
@@ -98,6 +99,7 @@ def test_options_reach_the_config(tmp_path: Path) -> None:
     [
         (["--size", "big"], "expected int or none, got 'big'"),
         (["--schedule", "step"], "invalid choice: 'step'"),
+        (["--loss-reduction", "mean"], "invalid choice: 'mean'"),
         (["--epochs", "none"], "expected int, got 'none'"),
     ],
 )

@@ -43,6 +43,7 @@ def test_round_trip_normalises_model_options() -> None:
         ({"bce_epochs": 0}, "bce_epochs must be a positive integer"),
         ({"crop_target_fraction": 1.5}, "crop_target_fraction"),
         ({"schedule": "step"}, "schedule must be one of"),
+        ({"loss_reduction": "mean"}, r"loss_reduction must be one of \('sample', 'batch'\)"),
         ({"precision": "int8"}, "precision must be one of"),
         ({"warmup_epochs": -1.0}, "warmup_epochs"),
         ({"min_lr": 1.0}, "min_lr must lie in"),

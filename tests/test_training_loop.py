@@ -15,9 +15,11 @@ import torch
 
 import gglnet
 from gglnet.data import read_split, write_split, write_synthetic_dataset
+from gglnet.losses import soft_iou_loss
 from gglnet.training import TrainConfig, fit
 from gglnet.training.checkpoint import load_checkpoint
 from gglnet.training.log import read_records
+from gglnet.training.loop import train_step
 
 
 def _config(out: Path, **overrides: Any) -> TrainConfig:
@@ -156,7 +158,11 @@ def test_overwrite_restarts_and_keeps_foreign_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [({"lr": 1e-3}, "lr: run has 0.0001, given 0.001"), ({"epochs": 1}, "epochs may only grow")],
+    [
+        ({"lr": 1e-3}, "lr: run has 0.0001, given 0.001"),
+        ({"epochs": 1}, "epochs may only grow"),
+        ({"loss_reduction": "batch"}, "loss_reduction: run has"),
+    ],
 )
 def test_resume_with_other_options_fails(reference: Path, overrides: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -232,6 +238,25 @@ def test_budget_options_run_resume_exactly_and_export_ema(
     ema_a = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")["ema"]
     ema_b = load_checkpoint(chunked / "checkpoint.pt")["ema"]
     assert all(torch.equal(ema_a[k], ema_b[k]) for k in ema_a)
+
+
+@pytest.mark.parametrize("reduction", ["sample", "batch"])
+def test_train_step_takes_the_loss_reduction(reduction: str) -> None:
+    torch.manual_seed(0)
+    model = gglnet.create_model("gglnet", widths=[8, 16]).train()
+    image = torch.rand(3, 3, 16, 16)
+    mask = torch.zeros(3, 1, 16, 16)
+    mask[0, 0, 2:4, 2:4] = 1
+    mask[1, 0, 5:13, 5:13] = 1
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    expected = soft_iou_loss(model(image), mask, reduction=reduction).detach()
+    model.load_state_dict(state)  # undo the batch-norm statistics of that forward pass
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    loss = train_step(model, optimizer, scaler, image, mask, loss_reduction=reduction)
+    torch.testing.assert_close(loss, expected)
+    other = "batch" if reduction == "sample" else "sample"
+    assert not torch.allclose(loss, soft_iou_loss(model(image), mask, reduction=other))
 
 
 def test_bf16_training_step_runs_on_cpu(tmp_path: Path) -> None:

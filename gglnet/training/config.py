@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gglnet.data.rescale import check_scale_range
+from gglnet.losses import REDUCTIONS, Reduction
 from gglnet.precision import PRECISIONS, Precision, check_precision
 from gglnet.training.schedule import SCHEDULES, Schedule
 
@@ -78,6 +79,9 @@ class TrainConfig:
         min_lr: the final rate of the cosine schedule.
         bce_weight: weight of a BCE term added to softIoU (0: softIoU alone, as released).
         bce_epochs: the BCE term applies in epochs 1..bce_epochs only; ``None``: every epoch.
+        loss_reduction: softIoU's ratio: ``"sample"``, one per image, averaged (as
+            released), or ``"batch"``, one over the whole batch, so each target pixel weighs
+            the same, as in the IoU metric.
         ema_decay: also keep an exponential moving average of the weights with this decay
             (e.g. 0.999), validated and exported beside the raw weights; ``None``: no EMA.
         init_from: start from these weights (a published name, a run's ``best``/``last``
@@ -119,6 +123,7 @@ class TrainConfig:
     min_lr: float = 0.0
     bce_weight: float = 0.0
     bce_epochs: int | None = None
+    loss_reduction: Reduction = "sample"
     ema_decay: float | None = None
     init_from: str | None = None
     seed: int = 0
@@ -167,6 +172,10 @@ class TrainConfig:
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         check_precision(self.precision)
+        if self.loss_reduction not in REDUCTIONS:
+            raise ValueError(
+                f"loss_reduction must be one of {REDUCTIONS}, got {self.loss_reduction!r}"
+            )
         if not (self.warmup_epochs >= 0 and math.isfinite(self.warmup_epochs)):
             raise ValueError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
         if not (self.bce_weight >= 0 and math.isfinite(self.bce_weight)):

@@ -40,7 +40,7 @@ from tqdm.auto import tqdm
 
 from gglnet.evaluation import evaluate
 from gglnet.hardware import resolve_device
-from gglnet.losses import soft_iou_bce_loss
+from gglnet.losses import Reduction, soft_iou_bce_loss
 from gglnet.models import create_model, load_model
 from gglnet.models.checkpoint import load_state_dict_file, load_weights
 from gglnet.precision import precision_dtype, resolve_precision
@@ -116,11 +116,12 @@ def fit(config: TrainConfig, *, on_step: StepCallback | None = None) -> TrainRes
     """Train by ``config`` (defaults: the paper's recipe, ``docs/training.md``).
 
     Every epoch: one pass over the shuffled, augmented (and, with ``crop``, cropped) training
-    set with Adam and softIoU (plus BCE while ``bce_weight`` applies), the learning rate set
-    per step by ``schedule``; then validation with :class:`gglnet.metrics.IRSTDMetrics` at
-    threshold 0.5, of the weights and, with ``ema_decay``, of their moving average. The best
-    epoch is the one with the highest validation IoU (ties keep the earlier epoch), tracked
-    separately for the raw weights (``best/``) and the average (``best_ema/``); the test split
+    set with Adam and softIoU (per image, or over the batch with ``loss_reduction``; plus
+    BCE while ``bce_weight`` applies), the learning rate set per step by ``schedule``; then
+    validation with :class:`gglnet.metrics.IRSTDMetrics` at threshold 0.5, of the weights
+    and, with ``ema_decay``, of their moving average. The best epoch is the one with the
+    highest validation IoU (ties keep the earlier epoch), tracked separately for the raw
+    weights (``best/``) and the average (``best_ema/``); the test split
     is evaluated only after the last epoch, and never chooses anything.
 
     Reproducibility: ``seed`` fixes the initialisation, each epoch's data order (a generator
@@ -456,7 +457,14 @@ class _EpochRunner:
             image = image.contiguous(memory_format=memory_format)
             mask = batch["mask"].to(self.device, non_blocking=True)
             loss = train_step(
-                self.forward, state.optimizer, state.scaler, image, mask, self.dtype, bce_weight
+                self.forward,
+                state.optimizer,
+                state.scaler,
+                image,
+                mask,
+                self.dtype,
+                bce_weight,
+                config.loss_reduction,
             )
             if state.ema is not None:
                 state.ema.update(state.model, step=first_step + step)
@@ -494,6 +502,7 @@ def train_step(
     mask: torch.Tensor,
     dtype: torch.dtype | None = None,
     bce_weight: float = 0.0,
+    loss_reduction: Reduction = "sample",
 ) -> torch.Tensor:
     """One optimizer step on one batch, as :func:`fit` takes it.
 
@@ -505,13 +514,14 @@ def train_step(
         mask: ``(B, 1, H, W)`` of 0 and 1.
         dtype: the autocast dtype, ``None`` for float32.
         bce_weight: weight of the BCE term beside softIoU.
+        loss_reduction: softIoU per sample or over the batch (:func:`~gglnet.losses.soft_iou_loss`).
 
     Returns:
         The step's loss (a detached scalar).
     """
     with torch.autocast(image.device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
         logits = model(image)
-    loss = soft_iou_bce_loss(logits.float(), mask, bce_weight)
+    loss = soft_iou_bce_loss(logits.float(), mask, bce_weight, reduction=loss_reduction)
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
     scaler.step(optimizer)
