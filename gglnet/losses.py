@@ -7,10 +7,23 @@ from typing import Literal, get_args
 import torch
 from torch import nn
 
-__all__ = ["REDUCTIONS", "Reduction", "SoftIoULoss", "soft_iou_bce_loss", "soft_iou_loss"]
+__all__ = [
+    "REDUCTIONS",
+    "Reduction",
+    "SoftIoULoss",
+    "check_reduction",
+    "soft_iou_bce_loss",
+    "soft_iou_loss",
+]
 
 Reduction = Literal["sample", "batch"]
 REDUCTIONS: tuple[str, ...] = get_args(Reduction)
+
+
+def check_reduction(reduction: object, name: str = "reduction") -> None:
+    """Raise a ValueError naming the choices unless ``reduction`` is one of :data:`REDUCTIONS`."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name} must be one of {REDUCTIONS}, got {reduction!r}")
 
 
 def soft_iou_loss(
@@ -42,8 +55,7 @@ def soft_iou_loss(
         ValueError: shapes differ, ``pred`` has no batch dimension, or an unknown
             ``reduction``.
     """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    check_reduction(reduction)
     if pred.shape != target.shape:
         raise ValueError(
             f"pred and target shapes differ: {tuple(pred.shape)} vs {tuple(target.shape)}"
@@ -74,8 +86,7 @@ class SoftIoULoss(nn.Module):
         self, from_logits: bool = True, smooth: float = 1.0, reduction: Reduction = "sample"
     ) -> None:
         super().__init__()
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        check_reduction(reduction)
         self.from_logits = from_logits
         self.smooth = smooth
         self.reduction = reduction

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gglnet.data.rescale import check_scale_range
-from gglnet.losses import REDUCTIONS, Reduction
+from gglnet.losses import Reduction, check_reduction
 from gglnet.precision import PRECISIONS, Precision, check_precision
 from gglnet.training.schedule import SCHEDULES, Schedule
 
@@ -172,10 +172,7 @@ class TrainConfig:
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         check_precision(self.precision)
-        if self.loss_reduction not in REDUCTIONS:
-            raise ValueError(
-                f"loss_reduction must be one of {REDUCTIONS}, got {self.loss_reduction!r}"
-            )
+        check_reduction(self.loss_reduction, "loss_reduction")
         if not (self.warmup_epochs >= 0 and math.isfinite(self.warmup_epochs)):
             raise ValueError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
         if not (self.bce_weight >= 0 and math.isfinite(self.bce_weight)):
