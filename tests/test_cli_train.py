@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gglnet.cli import main
+from gglnet.cli import build_parser, main
 from gglnet.cli.train import field_docs
 from gglnet.training import TrainConfig
 from gglnet.training.log import read_records
@@ -83,13 +83,13 @@ def test_options_reach_the_config(tmp_path: Path) -> None:
     args = ["--epochs", "1", "--schedule", "cosine", "--warmup-epochs", "0.5", "--min-lr", "0",
             "--bce-weight", "0.5", "--bce-epochs", "none", "--ema-decay", "0.9",
             "--precision", "fp32", "--channels-last", "--no-augment",
-            "--loss-reduction", "batch", "--out", str(out)]  # fmt: skip
+            "--loss-reduction", "batch", "--eval-size", "48", "--out", str(out)]  # fmt: skip
     assert main(["train", *TINY, *args]) == 0
     config = json.loads((out / "train_config.json").read_text())
     assert config["schedule"] == "cosine" and config["warmup_epochs"] == 0.5
     assert config["bce_weight"] == 0.5 and config["bce_epochs"] is None
     assert config["ema_decay"] == 0.9 and config["precision"] == "fp32"
-    assert config["loss_reduction"] == "batch"
+    assert config["loss_reduction"] == "batch" and config["eval_size"] == 48
     assert config["channels_last"] is True and config["augment"] is False
     assert (out / "best_ema" / "model.safetensors").is_file()
 
@@ -101,6 +101,7 @@ def test_options_reach_the_config(tmp_path: Path) -> None:
         (["--schedule", "step"], "invalid choice: 'step'"),
         (["--loss-reduction", "mean"], "invalid choice: 'mean'"),
         (["--epochs", "none"], "expected int, got 'none'"),
+        (["--eval-size", "big"], "expected int or 'train' or none, got 'big'"),
     ],
 )
 def test_bad_option_values(
@@ -110,6 +111,15 @@ def test_bad_option_values(
         main(["train", *TINY, *args, "--out", str(tmp_path / "run")])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("train", "train"), ("none", None), ("native", None), ("48", 48)]
+)
+def test_eval_size_values(value: str, expected: int | str | None) -> None:
+    args = build_parser().parse_args(["train", "--data", "d", "--out", "o", "--eval-size", value])
+    assert args.eval_size == expected
+    assert build_parser().parse_args(["train", "--data", "d", "--out", "o"]).eval_size == "train"
 
 
 def test_sigterm_stops_like_ctrl_c_and_exports_last(tmp_path: Path) -> None:

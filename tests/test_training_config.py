@@ -51,6 +51,10 @@ def test_round_trip_normalises_model_options() -> None:
         ({"ema_decay": 1.0}, "ema_decay"),
         ({"size": None}, "data='synthetic' needs a size"),
         ({"crop": 16}, "takes no crop"),
+        ({"eval_size": 0}, "eval_size must be a positive integer"),
+        ({"eval_size": 2.5}, "eval_size must be a positive integer"),
+        ({"eval_size": "native"}, "eval_size must be a positive integer, got 'native'"),
+        ({"eval_size": None}, "data='synthetic' has no native size"),
         ({"scale_min": 0.0}, "0 < scale_min <= scale_max, got scale_min=0.0, scale_max=1.0"),
         ({"scale_min": 1.5}, "--scale-max; 1 by default"),
         ({"scale_max": float("inf")}, "finite"),
@@ -60,6 +64,16 @@ def test_round_trip_normalises_model_options() -> None:
 def test_bad_options(overrides: dict, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         TrainConfig("runs/x", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("size", "eval_size", "expected"),
+    [(512, "train", 512), (None, "train", None), (256, None, None), (256, 512, 512)],
+)
+def test_resolved_eval_size(size: int | None, eval_size: int | str | None, expected) -> None:
+    config = TrainConfig("runs/x", data="folder", size=size, eval_size=eval_size)
+    assert config.resolved_eval_size == expected
+    assert TrainConfig.from_dict(config.to_dict()) == config
 
 
 def test_differences_ignore_what_may_change_on_resume() -> None:

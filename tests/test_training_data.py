@@ -101,6 +101,24 @@ def test_resizing_that_loses_every_target_is_refused(tmp_path: Path) -> None:
         build_datasets(TrainConfig("run", data=str(root), size=16, quiet=True))
 
 
+@pytest.mark.parametrize(("eval_size", "shape"), [(None, (32, 32)), (16, (16, 16))])
+def test_eval_size_applies_to_validation_and_test_only(
+    root: Path, eval_size: int | None, shape: tuple[int, int]
+) -> None:
+    config = TrainConfig("run", data=str(root), split="idx", size=24, eval_size=eval_size)
+    data = build_datasets(config)
+    assert data.train.size == 24 and data.train[0]["image"].shape[1:] == (24, 24)
+    assert data.val.size == data.test.size == eval_size
+    assert data.val[0]["image"].shape[1:] == data.test[0]["mask"].shape[1:] == shape
+
+
+def test_synthetic_eval_size() -> None:
+    config = TrainConfig("run", size=32, eval_size=48, synthetic_scenes=10, val_fraction=0.1)
+    data = build_datasets(config)
+    assert data.train[0]["image"].shape[1:] == (32, 32)
+    assert data.val[0]["image"].shape[1:] == data.test[0]["image"].shape[1:] == (48, 48)
+
+
 def test_synthetic_sets() -> None:
     data = build_datasets(TrainConfig("run", size=32, synthetic_scenes=40, val_fraction=0.1))
     assert (len(data.train), len(data.val), len(data.test)) == (40, 4, 4)

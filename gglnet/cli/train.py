@@ -60,6 +60,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "val_split",
         "val_fraction",
         "size",
+        "eval_size",
         "crop",
         "crop_target_fraction",
         "scale_min",
@@ -72,7 +73,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
 """Help sections of ``gglnet train``; a TrainConfig field not listed here goes to "recipe"."""
 
 _FLAGS = {"out_dir": "--out", "model_options": "--model-option"}
-_METAVARS = {"model": "NAME_OR_JSON", "time_budget": "MINUTES", "eval_interval": "EPOCHS"}
+_METAVARS = {
+    "eval_size": "{train,none,N}",
+    "model": "NAME_OR_JSON",
+    "time_budget": "MINUTES",
+    "eval_interval": "EPOCHS",
+}
 _REQUIRED = ("out_dir", "data")
 
 
@@ -145,13 +151,13 @@ def _add_option(
         action = argparse.BooleanOptionalAction if default else "store_true"
         group.add_argument(flag, dest=field.name, action=action, default=default, help=doc)
         return
-    kind, optional = _scalar_type(hint)
+    kind, words, optional = _scalar_type(hint)
     choices = typing.get_args(kind) if typing.get_origin(kind) is typing.Literal else None
     suffix = " (none: None)" if optional and default is not None else ""
     group.add_argument(
         flag,
         dest=field.name,
-        type=_parser(str if choices else kind, optional),
+        type=_parser(str if choices else kind, optional, words),
         choices=choices,
         default=default,
         metavar=_METAVARS.get(field.name),
@@ -159,25 +165,37 @@ def _add_option(
     )
 
 
-def _scalar_type(hint: Any) -> tuple[Any, bool]:
-    """``(type, accepts None)`` of a field's annotation such as ``int | None``."""
-    args = typing.get_args(hint)
-    if type(None) in args:
-        rest = [arg for arg in args if arg is not type(None)]
-        return rest[0], True
-    return hint, False
+def _scalar_type(hint: Any) -> tuple[Any, tuple[str, ...], bool]:
+    """``(type, literal words, accepts None)`` of a field's annotation: ``int | None`` gives
+    ``(int, (), True)``, ``int | Literal["train"] | None`` gives ``(int, ("train",), True)``."""
+    args = typing.get_args(hint) if typing.get_origin(hint) is not typing.Literal else ()
+    if not args:
+        return hint, (), False
+    rest = [arg for arg in args if arg is not type(None)]
+    words = tuple(
+        word
+        for arg in rest
+        if typing.get_origin(arg) is typing.Literal
+        for word in typing.get_args(arg)
+    )
+    kinds = [arg for arg in rest if typing.get_origin(arg) is not typing.Literal]
+    kind = kinds[0] if kinds else typing.Literal[words]
+    return kind, (words if kinds else ()), type(None) in args
 
 
-def _parser(kind: Any, optional: bool) -> Any:
+def _parser(kind: Any, optional: bool, words: tuple[str, ...] = ()) -> Any:
     def parse(text: str) -> Any:
         if optional and text.lower() in ("none", "native"):
             return None
+        if text in words:
+            return text
         try:
             return kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected {kind.__name__}{' or none' if optional else ''}, got {text!r}"
-            ) from None
+            expected = " or ".join(
+                [kind.__name__, *map(repr, words), *(["none"] if optional else [])]
+            )
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
 
     parse.__name__ = kind.__name__
     return parse

@@ -6,14 +6,18 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from gglnet.data.rescale import check_scale_range
 from gglnet.losses import Reduction, check_reduction
 from gglnet.precision import PRECISIONS, Precision, check_precision
 from gglnet.training.schedule import SCHEDULES, Schedule
 
-__all__ = ["PRECISIONS", "RESUME_MUTABLE", "Precision", "TrainConfig"]
+__all__ = ["PRECISIONS", "RESUME_MUTABLE", "EvalSize", "Precision", "TrainConfig"]
+
+EvalSize = int | Literal["train"] | None
+"""The side validation and test images are resized to, ``"train"`` for the training ``size``,
+or ``None`` for each image's own size."""
 
 # Training precisions are the names of gglnet.precision. Training's "auto" is float16 AMP on
 # CUDA (the paper's), bfloat16 autocast on a CPU with native bf16 arithmetic, float32 elsewhere
@@ -61,6 +65,10 @@ class TrainConfig:
         val_fraction: share of the training list held out for validation.
         size: images and masks are resized to ``size x size`` (512 SIRST, 256 NUDT-SIRST) for
             training and validation; ``None``: native size (validation one image at a time).
+        eval_size: the size validation and test images are resized to: ``"train"``, the
+            training ``size``; ``None``, each image's native size (as :class:`gglnet.Predictor`
+            runs frames), so that weights trained on resized images are chosen by how they
+            do at native scale; or a side in pixels.
         crop: train on random ``crop x crop`` windows of the (resized or native) images;
             ``None``: whole images.
         crop_target_fraction: share of the crops centred on a target.
@@ -109,6 +117,7 @@ class TrainConfig:
     val_split: str | None = None
     val_fraction: float = 0.1
     size: int | None = 512
+    eval_size: EvalSize = "train"
     crop: int | None = None
     crop_target_fraction: float = 0.5
     scale_min: float = 1.0
@@ -147,6 +156,13 @@ class TrainConfig:
         for name in ("size", "crop", "bce_epochs"):
             if getattr(self, name) is not None:
                 _check_positive_int(name, getattr(self, name))
+        if self.eval_size != "train" and self.eval_size is not None:
+            _check_positive_int("eval_size", self.eval_size)
+        if self.data == "synthetic" and self.eval_size is None:
+            raise ValueError(
+                "data='synthetic' has no native size (scenes are generated at a size): give "
+                "eval_size a size, or 'train'"
+            )
         if self.data == "synthetic" and (self.size is None or self.crop is not None):
             raise ValueError(
                 "data='synthetic' needs a size and takes no crop (scenes are generated at "
@@ -202,6 +218,11 @@ class TrainConfig:
                 "splits do not apply to data='synthetic' (its scenes come from fixed seeds); "
                 "use synthetic_scenes and val_fraction"
             )
+
+    @property
+    def resolved_eval_size(self) -> int | None:
+        """The side validation and test images are resized to (``None``: native size)."""
+        return self.size if self.eval_size == "train" else self.eval_size
 
     @property
     def scale_range(self) -> tuple[float, float] | None:

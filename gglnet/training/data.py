@@ -72,8 +72,9 @@ def _synthetic(config: TrainConfig) -> RunData:
         augment=config.augment,
         augment_seed=config.seed,
     )
-    val = SyntheticDataset(n_held_out, config.size, SPLIT_SEEDS["val"])
-    test = SyntheticDataset(n_held_out, config.size, SPLIT_SEEDS["test"])
+    size = config.resolved_eval_size
+    val = SyntheticDataset(n_held_out, size, SPLIT_SEEDS["val"])
+    test = SyntheticDataset(n_held_out, size, SPLIT_SEEDS["test"])
     return RunData(train, val, test, _fingerprints(train=train, val=val, test=test))
 
 
@@ -81,25 +82,25 @@ def _from_folder(config: TrainConfig) -> RunData:
     root = config.data
     train_split, folder_test = split_pair(root, config.split) if config.split else (None, None)
     test_split = config.test_split or folder_test
-    size = config.size
+    eval_size = config.resolved_eval_size
     if config.val_split is None:
-        stems = IRSTDDataset(root, train_split, size=size).stems
+        stems = IRSTDDataset(root, train_split, size=config.size).stems
         train_stems, val_stems = cut_split(stems, 1 - config.val_fraction, config.seed)
-        val = IRSTDDataset(root, val_stems, size=size)
+        val = IRSTDDataset(root, val_stems, size=eval_size)
     else:
-        train_stems = IRSTDDataset(root, train_split, size=size).stems
-        val = IRSTDDataset(root, config.val_split, size=size)
+        train_stems = IRSTDDataset(root, train_split, size=config.size).stems
+        val = IRSTDDataset(root, config.val_split, size=eval_size)
     train = IRSTDDataset(
         root,
         train_stems,
-        size=size,
+        size=config.size,
         augment=config.augment,
         seed=config.seed,
         crop=config.crop,
         crop_target_fraction=config.crop_target_fraction,
         scale_range=config.scale_range,
     )
-    test = IRSTDDataset(root, test_split, size=size) if test_split else None
+    test = IRSTDDataset(root, test_split, size=eval_size) if test_split else None
     _check_disjoint("validation", val, set(train.stems))
     if test is not None:
         _check_disjoint("test", test, set(train.stems) | set(val.stems))
