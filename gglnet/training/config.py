@@ -64,7 +64,8 @@ class TrainConfig:
             training list (seeded by ``seed``).
         val_fraction: share of the training list held out for validation.
         size: images and masks are resized to ``size x size`` (512 SIRST, 256 NUDT-SIRST) for
-            training and validation; ``None``: native size (validation one image at a time).
+            training and, unless ``eval_size`` says otherwise, validation; ``None``: native
+            size (validation one image at a time).
         eval_size: the size validation and test images are resized to: ``"train"``, the
             training ``size``; ``None``, each image's native size (as :class:`gglnet.Predictor`
             runs frames), so that weights trained on resized images are chosen by how they
