@@ -41,7 +41,7 @@ from gglnet.data.dataset import Sample
 from gglnet.data.image import image_to_tensor
 from gglnet.data.splits import cut_split, write_split
 
-__all__ = ["SPLIT_SEEDS", "SyntheticDataset", "make_scene", "write_synthetic_dataset"]
+__all__ = ["MIN_SIZE", "SPLIT_SEEDS", "SyntheticDataset", "make_scene", "write_synthetic_dataset"]
 
 Seed = int | Sequence[int]
 
@@ -49,7 +49,7 @@ SPLIT_SEEDS: dict[str, int] = {"train": 0, "val": 1, "test": 2}
 """Scene seeds of the synthetic training, validation and test sets used by ``gglnet train``
 and ``gglnet evaluate`` with ``--data synthetic``: three disjoint, fixed sets of scenes."""
 
-_MIN_SIZE = 32
+MIN_SIZE = 32
 _MARGIN = 6
 _MIN_DISTANCE = 12.0
 
@@ -215,8 +215,8 @@ def write_synthetic_dataset(
 
 
 def _check_options(size: int, n_targets: tuple[int, int]) -> None:
-    if not isinstance(size, int) or size < _MIN_SIZE:
-        raise ValueError(f"size must be an integer of at least {_MIN_SIZE}, got {size!r}")
+    if not isinstance(size, int) or size < MIN_SIZE:
+        raise ValueError(f"size must be an integer of at least {MIN_SIZE}, got {size!r}")
     low, high = n_targets
     if not 0 <= low <= high:
         raise ValueError(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gglnet.data.rescale import check_scale_range
+from gglnet.data.synthetic import MIN_SIZE as SYNTHETIC_MIN_SIZE
 from gglnet.losses import Reduction, check_reduction
 from gglnet.precision import PRECISIONS, Precision, check_precision
 from gglnet.training.schedule import SCHEDULES, Schedule
@@ -158,7 +159,13 @@ class TrainConfig:
             if getattr(self, name) is not None:
                 _check_positive_int(name, getattr(self, name))
         if self.eval_size != "train" and self.eval_size is not None:
-            _check_positive_int("eval_size", self.eval_size)
+            try:
+                _check_positive_int("eval_size", self.eval_size)
+            except ValueError:
+                raise ValueError(
+                    "eval_size must be 'train', None (native size) or a positive integer, "
+                    f"got {self.eval_size!r}"
+                ) from None
         if self.data == "synthetic" and self.eval_size is None:
             raise ValueError(
                 "data='synthetic' has no native size (scenes are generated at a size): give "
@@ -169,6 +176,13 @@ class TrainConfig:
                 "data='synthetic' needs a size and takes no crop (scenes are generated at "
                 "that size)"
             )
+        if self.data == "synthetic":
+            for name, value in (("size", self.size), ("eval_size", self.resolved_eval_size)):
+                if value < SYNTHETIC_MIN_SIZE:
+                    raise ValueError(
+                        f"data='synthetic' generates scenes of at least {SYNTHETIC_MIN_SIZE} "
+                        f"pixels a side: {name} must be >= {SYNTHETIC_MIN_SIZE}, got {value}"
+                    )
         if not 0 <= self.crop_target_fraction <= 1:
             raise ValueError(
                 f"crop_target_fraction must lie in [0, 1], got {self.crop_target_fraction}"
