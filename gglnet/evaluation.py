@@ -16,7 +16,7 @@ from gglnet.hardware import resolve_device
 from gglnet.metrics import IRSTDMetrics, roc
 from gglnet.metrics.roc import check_roc_thresholds
 from gglnet.padding import pad_to_multiple
-from gglnet.precision import check_precision, precision_dtype, resolve_precision
+from gglnet.precision import autocast_dtype
 
 __all__ = ["evaluate", "format_metrics"]
 
@@ -94,7 +94,7 @@ def evaluate(
     if native:
         batch_size = 1
     device = resolve_device(device) if device is not None else next(model.parameters()).device
-    dtype = _autocast_dtype(precision, device)
+    dtype = autocast_dtype(precision, device, "evaluation")
     divisor = model.config.size_divisor if hasattr(model, "config") else 1
     metrics = IRSTDMetrics(threshold=threshold)
     scores: list[np.ndarray] = []
@@ -131,14 +131,6 @@ def evaluate(
             "roc_curve": curve,
         }
     return result
-
-
-def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype:
-    check_precision(precision)
-    concrete = resolve_precision(precision, device)
-    if concrete == "fp16" and device.type != "cuda":
-        raise ValueError(f"precision 'fp16' needs a CUDA device; evaluation runs on {device}")
-    return precision_dtype(concrete)
 
 
 def format_metrics(metrics: dict[str, Any], title: str = "") -> str:

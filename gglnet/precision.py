@@ -24,6 +24,7 @@ __all__ = [
     "DTYPES",
     "PRECISIONS",
     "Precision",
+    "autocast_dtype",
     "check_precision",
     "precision_dtype",
     "resolve_precision",
@@ -96,6 +97,38 @@ def resolve_precision(precision: str, device: str | torch.device) -> str:
         _logged.add((str(device), chosen))
         _logger.info("gglnet: precision 'auto' is %s on %s (%s)", chosen, device, _reason(device))
     return chosen
+
+
+def autocast_dtype(
+    precision: str,
+    device: str | torch.device,
+    task: Literal["inference", "evaluation", "training"],
+) -> torch.dtype:
+    """The dtype that ``precision`` runs ``task`` in on ``device``, for ``torch.autocast``.
+
+    As :func:`resolve_precision`, except that training's ``"auto"`` on CUDA is the paper's
+    float16 AMP. ``torch.float32`` means no autocast.
+
+    Args:
+        precision: one of :data:`PRECISIONS`.
+        device: the device the task runs on.
+        task: ``"inference"``, ``"evaluation"`` (the same rules) or ``"training"``.
+
+    Raises:
+        ValueError: ``precision`` is unknown, or ``"fp16"`` off CUDA (CPU autocast has no
+            float16 here; the message names the task and the device).
+
+    Example:
+        >>> autocast_dtype("fp32", "cpu", "training")
+        torch.float32
+    """
+    check_precision(precision)
+    device = torch.device(device)
+    if precision == "fp16" and device.type != "cuda":
+        raise ValueError(f"precision 'fp16' needs a CUDA device; {task} runs on {device}")
+    if task == "training" and precision == "auto" and device.type == "cuda":
+        return torch.float16
+    return precision_dtype(resolve_precision(precision, device))
 
 
 def _reason(device: torch.device) -> str:

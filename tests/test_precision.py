@@ -15,6 +15,7 @@ from gglnet.precision import (
     DTYPES,
     PRECISIONS,
     Precision,
+    autocast_dtype,
     check_precision,
     precision_dtype,
     resolve_precision,
@@ -82,3 +83,40 @@ def test_training_config_takes_every_name(name: str) -> None:
 def test_auto_on_cuda_follows_compute_capability() -> None:
     major, _ = torch.cuda.get_device_capability()
     assert resolve_precision("auto", "cuda") == ("bf16" if major >= 8 else "fp32")
+
+
+@pytest.mark.parametrize("task", ["inference", "evaluation", "training"])
+@pytest.mark.parametrize(
+    ("name", "native", "expected"),
+    [
+        ("fp32", True, torch.float32),
+        ("bf16", False, torch.bfloat16),
+        ("auto", True, torch.bfloat16),
+        ("auto", False, torch.float32),
+    ],
+)
+def test_autocast_dtype_on_cpu(
+    task: str, name: str, native: bool, expected: torch.dtype, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(precision_module, "has_native_bf16", lambda device: native)
+    assert autocast_dtype(name, "cpu", task) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("task", ["evaluation", "training"])
+def test_autocast_dtype_fp16_needs_cuda(task: str) -> None:
+    with pytest.raises(ValueError, match=f"'fp16' needs a CUDA device; {task} runs on cpu"):
+        autocast_dtype("fp16", "cpu", task)  # type: ignore[arg-type]
+
+
+def test_autocast_dtype_rejects_unknown_names() -> None:
+    with pytest.raises(ValueError, match="precision must be one of"):
+        autocast_dtype("half", "cpu", "inference")
+
+
+@requires_cuda
+@pytest.mark.gpu
+def test_training_auto_on_cuda_is_float16_amp() -> None:
+    assert autocast_dtype("auto", "cuda", "training") == torch.float16
+    assert autocast_dtype("auto", "cuda", "inference") == precision_dtype(
+        resolve_precision("auto", "cuda")
+    )

@@ -43,7 +43,7 @@ from gglnet.hardware import resolve_device
 from gglnet.losses import Reduction, soft_iou_bce_loss
 from gglnet.models import create_model, load_model
 from gglnet.models.checkpoint import load_state_dict_file, load_weights
-from gglnet.precision import precision_dtype, resolve_precision
+from gglnet.precision import autocast_dtype
 from gglnet.training.checkpoint import (
     export_model,
     get_rng_state,
@@ -157,7 +157,9 @@ def fit(config: TrainConfig, *, on_step: StepCallback | None = None) -> TrainRes
     run_dir = Path(config.out_dir)
     checkpoint = _check_run_dir(run_dir, config)
     device = resolve_device(config.device)
-    dtype = _autocast_dtype(config.precision, device)
+    dtype: torch.dtype | None = autocast_dtype(config.precision, device, "training")
+    if dtype == torch.float32:
+        dtype = None  # no autocast
     data = _load_data(config, checkpoint, run_dir)
     _start_run_dir(run_dir, config)
     state = _initial_state(config, device, dtype, checkpoint, data.fingerprints, say)
@@ -195,20 +197,6 @@ class _State:
             "config": config.to_dict(),
             "data": self.fingerprints,
         }
-
-
-def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype of a precision on a device (``None``: float32, no autocast).
-
-    As :func:`gglnet.precision.resolve_precision`, except that ``"auto"`` on CUDA is the
-    paper's float16 AMP.
-    """
-    if precision == "fp16" and device.type != "cuda":
-        raise ValueError(f"precision 'fp16' (AMP) needs a CUDA device; training runs on {device}")
-    if precision == "auto" and device.type == "cuda":
-        return torch.float16
-    concrete = resolve_precision(precision, device)
-    return None if concrete == "fp32" else precision_dtype(concrete)
 
 
 def _load_data(config: TrainConfig, checkpoint: dict[str, Any] | None, run_dir: Path) -> RunData:
