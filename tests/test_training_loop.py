@@ -266,19 +266,6 @@ def test_bf16_training_step_runs_on_cpu(tmp_path: Path) -> None:
         assert value.dtype != torch.bfloat16  # autocast: the weights stay float32
 
 
-@pytest.mark.parametrize("precision", ["auto", "fp32"])
-def test_auto_precision_follows_the_cpu(precision: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gglnet import precision as precisions
-
-    cpu = torch.device("cpu")
-    for native, expected in ((True, torch.bfloat16), (False, torch.float32)):
-        monkeypatch.setattr(precisions, "has_native_bf16", lambda device, native=native: native)
-        dtype = precisions.autocast_dtype(precision, cpu, "training")
-        assert dtype == (expected if precision == "auto" else torch.float32)
-    with pytest.raises(ValueError, match=r"'fp16' needs a CUDA device; training runs on cpu"):
-        precisions.autocast_dtype("fp16", cpu, "training")
-
-
 def test_init_from_loads_weights_and_starts_a_new_run(reference: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     # A learning rate so small that one epoch leaves the loaded weights as they were.

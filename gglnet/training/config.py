@@ -159,13 +159,9 @@ class TrainConfig:
             if getattr(self, name) is not None:
                 _check_positive_int(name, getattr(self, name))
         if self.eval_size != "train" and self.eval_size is not None:
-            try:
-                _check_positive_int("eval_size", self.eval_size)
-            except ValueError:
-                raise ValueError(
-                    "eval_size must be 'train', None (native size) or a positive integer, "
-                    f"got {self.eval_size!r}"
-                ) from None
+            _check_positive_int(
+                "eval_size", self.eval_size, "'train', None (native size) or a positive integer"
+            )
         if self.data == "synthetic" and self.eval_size is None:
             raise ValueError(
                 "data='synthetic' has no native size (scenes are generated at a size): give "
@@ -276,6 +272,6 @@ class TrainConfig:
         }
 
 
-def _check_positive_int(name: str, value: Any) -> None:
+def _check_positive_int(name: str, value: Any, expected: str = "a positive integer") -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
