@@ -16,6 +16,7 @@ from gglnet.models import (
     convert_official_state_dict,
     create_model,
     get_pretrained_cfg,
+    get_weights_config,
     list_models,
     load_model,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "convert_official_state_dict",
     "create_model",
     "get_pretrained_cfg",
+    "get_weights_config",
     "gradient_magnitude",
     "list_models",
     "load_model",

@@ -15,7 +15,7 @@ from gglnet.data import IRSTDDataset
 from gglnet.hardware import resolve_device
 from gglnet.metrics import IRSTDMetrics, roc
 from gglnet.metrics.roc import check_roc_thresholds
-from gglnet.padding import pad_to_multiple
+from gglnet.padding import PadMode, check_pad_mode, pad_to_multiple
 from gglnet.precision import autocast_dtype
 
 __all__ = ["evaluate", "format_metrics"]
@@ -32,15 +32,17 @@ def evaluate(
     precision: str = "fp32",
     workers: int = 0,
     progress: bool = True,
+    pad_mode: PadMode | None = None,
+    trim: int = 0,
 ) -> dict[str, Any]:
     """Run ``model`` over ``dataset`` and compute the IRSTD metrics (``docs/metrics.md``).
 
     Items must be dicts with ``image`` ``(3, H, W)`` and ``mask`` ``(1, H, W)``, as
     :class:`~gglnet.data.IRSTDDataset` and :class:`~gglnet.data.SyntheticDataset` give. A
-    dataset at native size (``size=None``) is evaluated one image at a time, each zero-padded
-    at the bottom and right to a multiple of the model's size divisor (as
-    :class:`gglnet.Predictor` pads) and its prediction cropped back, so metrics count exactly
-    the image's own pixels.
+    dataset at native size (``size=None``) is evaluated one image at a time, each padded at the
+    bottom and right to a multiple of the model's size divisor as the model's
+    ``config.pad_mode`` says (as :class:`gglnet.Predictor` pads) and its prediction cropped
+    back, so metrics count exactly the image's own pixels.
 
     The masks of an :class:`~gglnet.data.IRSTDDataset` are checked first
     (:meth:`~gglnet.data.IRSTDDataset.check_masks`): resizing that makes ground-truth targets
@@ -62,6 +64,13 @@ def evaluate(
             autocast, the probabilities are thresholded in float32.
         workers: DataLoader worker processes.
         progress: show a progress bar.
+        pad_mode: pad native-size images this way instead (:data:`gglnet.padding.PAD_MODES`);
+            ``None``: the model's ``config.pad_mode`` (zeros for a model without one).
+        trim: at native size, cut this many rows and columns off the bottom and right of
+            each image and its mask first, so that images whose sides are multiples of 16
+            need padding (8 turns 256x256 into 248x248, padded back to 256 as a 1080-row
+            frame is padded to 1088): how the weights do next to the padded edge. Metrics
+            count the trimmed images' pixels.
 
     Returns:
         ``iou``, ``niou``, ``pd``, ``fa`` (floats; Fa as a fraction, ×1e6 in the paper's
@@ -72,7 +81,8 @@ def evaluate(
 
     Raises:
         ValueError: an empty dataset, items without masks, an unknown precision (or
-            ``"fp16"`` off CUDA), or ``roc_thresholds`` that are not at least 2 thresholds in
+            ``"fp16"`` off CUDA) or pad mode, ``trim`` not at native size or not shorter than
+            an image's side, or ``roc_thresholds`` that are not at least 2 thresholds in
             ``[0, 1]`` (checked before the model runs).
 
     Warns:
@@ -91,11 +101,21 @@ def evaluate(
     if isinstance(dataset, IRSTDDataset):
         dataset.check_masks()
     native = getattr(dataset, "size", 0) is None
+    if isinstance(trim, bool) or not isinstance(trim, int) or trim < 0:
+        raise ValueError(f"trim must be a non-negative integer, got {trim!r}")
+    if trim and not native:
+        raise ValueError(
+            "trim applies at native size (a dataset with size=None): resized images are "
+            "multiples of 16 or need padding already"
+        )
     if native:
         batch_size = 1
     device = resolve_device(device) if device is not None else next(model.parameters()).device
     dtype = autocast_dtype(precision, device, "evaluation")
     divisor = model.config.size_divisor if hasattr(model, "config") else 1
+    if pad_mode is None:
+        pad_mode = getattr(getattr(model, "config", None), "pad_mode", "zeros")
+    check_pad_mode(pad_mode)
     metrics = IRSTDMetrics(threshold=threshold)
     scores: list[np.ndarray] = []
     targets: list[np.ndarray] = []
@@ -111,14 +131,19 @@ def evaluate(
             ):
                 if "mask" not in batch:
                     raise ValueError("evaluation needs masks; this dataset has images only")
-                image = batch["image"].to(device, non_blocking=True)
+                image, mask = batch["image"], batch["mask"]
+                if trim:
+                    image, mask = _trim(image, trim, batch.get("stem")), _trim(mask, trim)
+                image = image.to(device, non_blocking=True)
                 with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-                    logits = _forward_padded(model, image, divisor) if native else model(image)
+                    logits = (
+                        _forward_padded(model, image, divisor, pad_mode) if native else model(image)
+                    )
                 prob = torch.sigmoid(logits.float()).cpu()
-                metrics.update(prob, batch["mask"])
+                metrics.update(prob, mask)
                 if grid is not None:
                     scores.append(prob.numpy())
-                    targets.append(batch["mask"].numpy())
+                    targets.append(mask.numpy())
     finally:
         model.train(was_training)
     result: dict[str, Any] = {**metrics.compute(), "threshold": threshold}
@@ -178,7 +203,18 @@ def _roc_grid(roc_thresholds: int | Sequence[float]) -> np.ndarray:
     return check_roc_thresholds(roc_thresholds)
 
 
-def _forward_padded(model: nn.Module, image: torch.Tensor, divisor: int) -> torch.Tensor:
+def _trim(tensor: torch.Tensor, trim: int, stem: Any = None) -> torch.Tensor:
+    """``(..., H, W)`` without its last ``trim`` rows and columns."""
+    height, width = tensor.shape[-2:]
+    if trim >= min(height, width):
+        name = f" {stem[0]}" if stem else ""
+        raise ValueError(f"trim={trim} leaves nothing of the {height}x{width} image{name}")
+    return tensor[..., : height - trim, : width - trim]
+
+
+def _forward_padded(
+    model: nn.Module, image: torch.Tensor, divisor: int, mode: PadMode
+) -> torch.Tensor:
     """Logits of an image of any size, padded as :class:`gglnet.Predictor` pads, cropped back."""
     height, width = image.shape[-2:]
-    return model(pad_to_multiple(image, divisor))[..., :height, :width]
+    return model(pad_to_multiple(image, divisor, mode))[..., :height, :width]

@@ -1,14 +1,37 @@
 """Padding frames to the model's size multiple, and cropping results back: the one home of the
-padding arithmetic (the model's input check, evaluation, Predictor and its shape buckets)."""
+padding arithmetic and of the padding modes (the model's input check, evaluation, Predictor and
+its shape buckets, training crops)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, get_args
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["DEFAULT_SIZE_BUCKETS", "bucket_size", "pad_to_multiple", "padded_size"]
+__all__ = [
+    "DEFAULT_SIZE_BUCKETS",
+    "PAD_MODES",
+    "PadMode",
+    "bucket_size",
+    "check_pad_mode",
+    "pad_array",
+    "pad_bottom_right",
+    "pad_to_multiple",
+    "padded_size",
+]
+
+PadMode = Literal["zeros", "reflect", "replicate"]
+PAD_MODES: tuple[str, ...] = get_args(PadMode)
+"""What fills the padded rows and columns: ``"zeros"``; ``"reflect"``, the frame mirrored
+about its last row/column (that row not repeated, as ``numpy.pad``'s ``"reflect"``);
+``"replicate"``, the last row/column repeated. Which one suits a model is a property of its
+weights (``GGLNetConfig.pad_mode``): weights trained only on whole frames of one size may never
+have seen an edge of zeros inside their input (docs/results.md measures it)."""
+
+_NUMPY_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge"}
 
 DEFAULT_SIZE_BUCKETS: tuple[int, ...] = (256, 384, 512, 768, 1024)
 """Sides a compiled :class:`gglnet.Predictor` pads frames up to, so that a stream of mixed
@@ -49,18 +72,26 @@ def bucket_size(height: int, width: int, buckets: Sequence[int], multiple: int) 
     )
 
 
-def pad_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
-    """Zero-pad the bottom and right of an image so H and W become multiples of ``multiple``.
+def check_pad_mode(mode: object) -> PadMode:
+    """``mode`` if it is one of :data:`PAD_MODES`, else a ValueError naming them."""
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {mode!r}")
+    return mode  # type: ignore[return-value]
 
-    Zeros, not a reflection: the model's gradient image already treats everything beyond the
-    border as 0 (paper Fig. 1), so on the original pixels the gradient of the padded frame equals
-    that of the frame itself, and the first convolutions see the same zeros their own padding
-    supplies. The original pixels keep their coordinates: crop the result with
-    ``out[..., :H, :W]``.
+
+def pad_to_multiple(image: torch.Tensor, multiple: int, mode: PadMode = "zeros") -> torch.Tensor:
+    """Pad the bottom and right of an image so H and W become multiples of ``multiple``.
+
+    With zeros the model's gradient image of the original pixels is that of the frame itself
+    (it treats everything beyond the border as 0, paper Fig. 1); with ``"reflect"`` the model
+    sees no edge at all where the frame ends, which weights trained only on whole frames of
+    one size need (``docs/results.md``). The original pixels keep their coordinates: crop the
+    result with ``out[..., :H, :W]``.
 
     Args:
-        image: ``(..., H, W)`` tensor, e.g. ``(3, H, W)`` or ``(B, 3, H, W)``.
+        image: ``(..., H, W)`` float tensor, e.g. ``(3, H, W)`` or ``(B, 3, H, W)``.
         multiple: the size divisor (16 for GGL-Net, ``model.config.size_divisor``).
+        mode: one of :data:`PAD_MODES` (``model.config.pad_mode``).
 
     Returns:
         ``(..., H', W')`` with ``(H', W') = padded_size(H, W, multiple)``; ``image`` itself when
@@ -69,9 +100,79 @@ def pad_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
     Example:
         >>> pad_to_multiple(torch.ones(3, 20, 33), 16).shape
         torch.Size([3, 32, 48])
+        >>> pad_to_multiple(torch.arange(3.0).view(1, 3), 2, "reflect")
+        tensor([[0., 1., 2., 1.]])
     """
     height, width = image.shape[-2:]
-    target_h, target_w = padded_size(height, width, multiple)
-    if (target_h, target_w) == (height, width):
+    return pad_bottom_right(image, *padded_size(height, width, multiple), mode)
+
+
+def pad_bottom_right(
+    image: torch.Tensor, height: int, width: int, mode: PadMode = "zeros"
+) -> torch.Tensor:
+    """Pad ``(..., h, w)`` at the bottom and right to ``(..., height, width)``.
+
+    A reflection longer than the side it mirrors is repeated (as ``numpy.pad`` does); a side of
+    one pixel cannot be mirrored and is replicated.
+
+    Args:
+        image: ``(..., h, w)`` float tensor with ``h <= height`` and ``w <= width``.
+        height, width: the padded size.
+        mode: one of :data:`PAD_MODES`.
+
+    Returns:
+        ``(..., height, width)``; ``image`` itself when it has that size already.
+
+    Raises:
+        ValueError: an unknown mode, or a target size smaller than the image.
+    """
+    check_pad_mode(mode)
+    h, w = image.shape[-2:]
+    pad_h, pad_w = height - h, width - w
+    if pad_h < 0 or pad_w < 0:
+        raise ValueError(f"cannot pad a {h}x{w} image to the smaller {height}x{width}")
+    if not (pad_h or pad_w):
         return image
-    return F.pad(image, (0, target_w - width, 0, target_h - height))
+    if mode == "zeros" or image.numel() == 0:
+        return F.pad(image, (0, pad_w, 0, pad_h))
+    # reflect and replicate pad the last two axes of a 3-D tensor: fold the leading axes
+    lead = image.shape[:-2]
+    x = image.reshape(-1, h, w)
+    if mode == "reflect":
+        while pad_h or pad_w:
+            step_h, step_w = min(pad_h, x.shape[-2] - 1), min(pad_w, x.shape[-1] - 1)
+            if not (step_h or step_w):
+                break  # a one-pixel side: replicated below
+            x = F.pad(x, (0, step_w, 0, step_h), mode="reflect")
+            pad_h, pad_w = pad_h - step_h, pad_w - step_w
+    if pad_h or pad_w:
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+    return x.reshape(*lead, height, width)
+
+
+def pad_array(array: np.ndarray, height: int, width: int, mode: PadMode = "zeros") -> np.ndarray:
+    """:func:`pad_bottom_right` for an ``(h, w)`` or ``(h, w, C)`` NumPy array (training data).
+
+    Args:
+        array: ``(h, w[, C])`` of any dtype, ``h <= height`` and ``w <= width``.
+        height, width: the padded size.
+        mode: one of :data:`PAD_MODES`.
+
+    Returns:
+        ``(height, width[, C])``, the same dtype; ``array`` itself when no padding is needed.
+
+    Example:
+        >>> pad_array(np.array([[1, 2, 3]]), 2, 5, "reflect")
+        array([[1, 2, 3, 2, 1],
+               [1, 2, 3, 2, 1]])
+    """
+    check_pad_mode(mode)
+    pad_h, pad_w = height - array.shape[0], width - array.shape[1]
+    if pad_h < 0 or pad_w < 0:
+        raise ValueError(
+            f"cannot pad a {array.shape[0]}x{array.shape[1]} array to the smaller {height}x{width}"
+        )
+    if not (pad_h or pad_w):
+        return array
+    pad = [(0, pad_h), (0, pad_w)] + [(0, 0)] * (array.ndim - 2)
+    return np.pad(array, pad, mode=_NUMPY_MODES[mode])

@@ -25,6 +25,7 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
     assert "--roc" in text and "NUDT-SIRST 256" in text
+    assert "--pad-mode" in text and "--trim N" in text
 
 
 def test_table_and_json(
@@ -113,3 +114,77 @@ def test_roc_plot_errors(
             *extra]  # fmt: skip
     assert main(args) == 1
     assert message in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def reflect_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("reflect") / "best"
+    gglnet.create_model("gglnet", widths=(8, 16, 16, 16, 16), pad_mode="reflect").save_pretrained(
+        folder
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--trim", "4"], "--pad-mode and --trim apply at native size: add --size none"),
+        (["--trim", "4", "--size", "32"], "add --size none"),
+        (["--pad-mode", "reflect", "--size", "32"], "add --size none"),
+    ],
+)
+def test_trim_and_pad_mode_need_native_size(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list, message: str
+) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", n=3, size=32)
+    args = ["evaluate", "--model", str(model_dir), "--data", str(root), "--split", "test",
+            "--quiet", *extra]  # fmt: skip
+    assert main(args) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_bad_pad_mode_is_a_usage_error(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--model", str(model_dir), "--data", "x", "--split", "t",
+              "--size", "none", "--pad-mode", "mirror"])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'mirror'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "pad_mode", "trim"),
+    [
+        ([], "reflect", None),  # the weights' own
+        (["--trim", "4"], "reflect", 4),
+        (["--trim", "4", "--pad-mode", "zeros"], "zeros", 4),
+        (["--pad-mode", "replicate"], "replicate", None),
+    ],
+)
+def test_json_reports_pad_mode_and_trim_at_native_size(
+    reflect_model_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list,
+    pad_mode: str,
+    trim: int | None,
+) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", n=6, size=32)
+    args = ["evaluate", "--model", str(reflect_model_dir), "--data", str(root), "--split", "test",
+            "--size", "none", "--json", "--quiet", *extra]  # fmt: skip
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["size"] is None and report["pad_mode"] == pad_mode
+    assert report.get("trim") == trim
+    side = 32 - (trim or 0)
+    assert report["n_images"] == 2 and report["n_pixels"] == 2 * side * side
+
+
+def test_json_at_a_size_reports_no_pad_mode(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", n=6, size=32)
+    args = ["evaluate", "--model", str(model_dir), "--data", str(root), "--split", "test",
+            "--size", "32", "--json", "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "pad_mode" not in report and "trim" not in report

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gglnet.data import random_crop
+from gglnet.padding import PAD_MODES
 
 
 def _scene(height: int, width: int, targets: list[tuple[int, int]]) -> np.ndarray:
@@ -75,6 +76,33 @@ def test_smaller_image_is_padded_with_zeros() -> None:
     assert crop_mask[9, 11] == 1
 
 
+@pytest.mark.parametrize("channels", [(), (3,)])
+def test_smaller_image_is_padded_with_reflect(channels: tuple[int, ...]) -> None:
+    image = np.arange(1, 10 * 12 + 1, dtype=np.float32).reshape(10, 12)
+    image = np.stack([image] * channels[0], -1) if channels else image
+    mask = _scene(10, 12, [(9, 11), (7, 8)])
+    crop_image, crop_mask = random_crop(image, mask, 16, np.random.default_rng(0), 0.5, "reflect")
+    assert crop_image.shape == (16, 16, *channels) and crop_image.dtype == np.float32
+    np.testing.assert_array_equal(crop_image[:10, :12], image)
+    np.testing.assert_array_equal(crop_image[10:16, :12], image[8:2:-1])  # row 9 not repeated
+    np.testing.assert_array_equal(crop_image[:10, 12:16], image[:, 10:6:-1])
+    np.testing.assert_array_equal(crop_image[10:, 12:], image[8:2:-1, 10:6:-1])
+    # the mask is mirrored with the image: (9, 11) lies on both mirror axes, so stays one
+    # pixel; (7, 8) comes back three times
+    assert crop_mask.sum() == 1 + 4
+    assert crop_mask[9, 11] == 1 and crop_mask[11, 11] == 0
+    assert crop_mask[11, 8] == crop_mask[7, 14] == crop_mask[11, 14] == 1
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+def test_larger_image_is_cut_alike_in_every_pad_mode(mode: str) -> None:
+    image = np.random.default_rng(2).random((40, 30), dtype=np.float32)
+    mask = _scene(40, 30, [(20, 10)])
+    a = random_crop(image, mask, 16, np.random.default_rng(4), 0.5, mode)
+    b = random_crop(image, mask, 16, np.random.default_rng(4))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
 def test_deterministic_for_a_seed_and_keeps_dtypes() -> None:
     rng_image = np.random.default_rng(1).random((64, 64), dtype=np.float32)
     mask = _scene(64, 64, [(5, 5), (40, 50)])
@@ -107,6 +135,7 @@ def test_centroid_of_an_extended_target() -> None:
         ({"size": True}, "crop size must be a positive integer"),
         ({"target_fraction": -0.1}, "target_fraction must lie in"),
         ({"mask": np.zeros((5, 6), np.uint8)}, "image and mask sizes differ"),
+        ({"pad_mode": "mirror"}, "pad_mode must be one of"),
     ],
 )
 def test_bad_arguments(kwargs: dict, message: str) -> None:

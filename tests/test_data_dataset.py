@@ -12,6 +12,7 @@ import torch
 from conftest import shared_path
 
 from gglnet.data import IRSTDDataset, detect_layout, write_split
+from gglnet.padding import PAD_MODES, pad_bottom_right
 
 H, W = 20, 24
 
@@ -67,8 +68,9 @@ def test_plain_folder_has_no_masks(tmp_path: Path) -> None:
     assert data.layout == "plain" and not data.has_masks
     assert data.stems == ["x", "y"]
     assert set(data[0]) == {"image", "stem"}
-    with pytest.raises(ValueError, match="augmentation and crops need masks"):
-        IRSTDDataset(tmp_path, augment=True)
+    for kwargs in ({"augment": True}, {"crop": 8}, {"edge_pad": 0.5}):
+        with pytest.raises(ValueError, match="augmentation, crops and edge padding need masks"):
+            IRSTDDataset(tmp_path, **kwargs)
 
 
 def test_split_entries_with_extension_and_explicit_stems(tmp_path: Path) -> None:
@@ -184,6 +186,91 @@ def test_augmentation_depends_on_seed_epoch_and_index_only(tmp_path: Path) -> No
         assert set(mask.unique().tolist()) <= {0.0, 1.0}
 
 
+def _noisy_dataset(root: Path, n: int = 4) -> Path:
+    """Like :func:`_write_dataset`, with images of noise in 1..255: padding of any mode shows."""
+    root = _write_dataset(root, stems=tuple("abcdefgh"[:n]))
+    rng = np.random.default_rng(0)
+    for stem in "abcdefgh"[:n]:
+        cv2.imwrite(str(root / "images" / f"{stem}.png"), rng.integers(1, 256, (H, W), np.uint8))
+    return root
+
+
+EDGE_PAD_CASES = [
+    {"size": None},
+    {"size": None, "crop": 16},
+    {"size": None, "crop": 16, "augment": True},
+    {"size": 32, "augment": True},
+]
+
+
+@pytest.mark.parametrize("kwargs", EDGE_PAD_CASES)
+def test_edge_pad_0_keeps_the_samples(tmp_path: Path, kwargs: dict) -> None:
+    root = _noisy_dataset(tmp_path / "d")
+    before = IRSTDDataset(root, seed=3, **kwargs)
+    data = IRSTDDataset(root, seed=3, edge_pad=0.0, edge_pad_max=4, **kwargs)
+    for epoch in (0, 1):
+        before.set_epoch(epoch)
+        data.set_epoch(epoch)
+        for i in range(len(data)):
+            assert torch.equal(data[i]["image"], before[i]["image"]), (epoch, i)
+            assert torch.equal(data[i]["mask"], before[i]["mask"]), (epoch, i)
+
+
+def _edge_padding(padded: torch.Tensor, sample: torch.Tensor, max_pad: int, mode: str):
+    """The ``(dh, dw)`` of the edge padding that turns ``sample`` into ``padded``, or None."""
+    height, width = sample.shape[-2:]
+    for dh in range(max_pad + 1):
+        for dw in range(max_pad + 1):
+            cut = sample[..., : height - dh, : width - dw]
+            if torch.equal(pad_bottom_right(cut, height, width, mode), padded):
+                return dh, dw
+    return None
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+@pytest.mark.parametrize("kwargs", EDGE_PAD_CASES)
+def test_edge_pad_1_changes_the_bottom_right_edge_only(
+    tmp_path: Path, mode: str, kwargs: dict
+) -> None:
+    root = _noisy_dataset(tmp_path / "d")
+    plain = IRSTDDataset(root, seed=3, pad_mode=mode, **kwargs)
+    padded = IRSTDDataset(root, seed=3, pad_mode=mode, edge_pad=1.0, edge_pad_max=4, **kwargs)
+    for epoch in (0, 1):
+        plain.set_epoch(epoch)
+        padded.set_epoch(epoch)
+        for i in range(len(plain)):
+            a, b = plain[i], padded[i]
+            pads = _edge_padding(b["image"], a["image"], 4, mode)
+            assert pads is not None and pads != (0, 0), (epoch, i, pads)
+            height, width = a["image"].shape[-2:]
+            cut = a["mask"][..., : height - pads[0], : width - pads[1]]
+            assert torch.equal(b["mask"], pad_bottom_right(cut, height, width, mode))
+            assert set(b["mask"].unique().tolist()) <= {0.0, 1.0}
+
+
+def test_edge_pad_is_the_share_of_padded_samples(tmp_path: Path) -> None:
+    root = _noisy_dataset(tmp_path / "d", n=8)
+    plain = IRSTDDataset(root, size=None, seed=1)
+    half = IRSTDDataset(root, size=None, seed=1, edge_pad=0.5, edge_pad_max=3)
+    changed = []
+    for epoch in range(10):
+        plain.set_epoch(epoch)
+        half.set_epoch(epoch)
+        changed += [not torch.equal(plain[i]["image"], half[i]["image"]) for i in range(8)]
+    assert 0.3 < np.mean(changed) < 0.7
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+def test_crops_of_smaller_images_pad_with_the_pad_mode(tmp_path: Path, mode: str) -> None:
+    root = _noisy_dataset(tmp_path / "d", n=3)
+    native = IRSTDDataset(root, size=None)
+    cropped = IRSTDDataset(root, size=None, crop=32, pad_mode=mode)
+    for i in range(3):  # the 32x32 window of a 20x24 image padded to 32x32 is all of it
+        for key in ("image", "mask"):
+            expected = pad_bottom_right(native[i][key], 32, 32, mode)
+            assert torch.equal(cropped[i][key], expected), (i, key)
+
+
 def test_bad_data_missing_mask(tmp_path: Path) -> None:
     root = _write_dataset(tmp_path / "d")
     (root / "masks" / "b.png").unlink()
@@ -235,6 +322,11 @@ def test_bad_data_split_entry_without_image(tmp_path: Path) -> None:
         ({"size": -32}, ValueError, "size must be a positive integer"),
         ({"layout": "voc"}, ValueError, "layout must be"),
         ({"split": []}, ValueError, "list of stems is empty"),
+        ({"pad_mode": "mirror"}, ValueError, "pad_mode must be one of"),
+        ({"edge_pad": 1.5}, ValueError, r"edge_pad is a share of samples in \[0, 1\], got 1.5"),
+        ({"edge_pad": -0.1}, ValueError, "edge_pad is a share of samples"),
+        ({"edge_pad_max": 0}, ValueError, "edge_pad_max must be a positive integer, got 0"),
+        ({"edge_pad_max": 2.0}, ValueError, "edge_pad_max must be a positive integer"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, kwargs: dict, error: type, message: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ import gglnet
 from gglnet.data import IRSTDDataset, SyntheticDataset, write_split
 from gglnet.evaluation import evaluate, format_metrics
 from gglnet.metrics import IRSTDMetrics
+from gglnet.padding import PAD_MODES, pad_bottom_right
 
 
 class _Oracle(nn.Module):
@@ -76,6 +78,126 @@ def test_native_size_pads_and_crops(tmp_path: Path) -> None:
     assert model.sizes == [(32, 32), (48, 32)]
     assert metrics["n_pixels"] == 20 * 30 + 33 * 17
     assert metrics["iou"] == pytest.approx(1.0) and metrics["fa"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("trim", "padded"),
+    [(0, [(32, 32), (48, 32)]), (2, [(32, 32), (32, 16)]), (4, [(16, 32), (32, 16)])],
+)
+def test_trim_cuts_the_bottom_and_right_first(
+    tmp_path: Path, trim: int, padded: list[tuple[int, int]]
+) -> None:
+    root = _target_images(tmp_path / "d", [(20, 30), (33, 17)])
+    model = _Oracle()
+    metrics = evaluate(model, IRSTDDataset(root, "test", size=None), trim=trim, progress=False)
+    assert model.sizes == padded
+    assert metrics["n_pixels"] == (20 - trim) * (30 - trim) + (33 - trim) * (17 - trim)
+    assert metrics["iou"] == pytest.approx(1.0) and metrics["n_targets"] == 2
+
+
+def test_trim_cuts_targets_off_with_the_image(tmp_path: Path) -> None:
+    root = _target_images(tmp_path / "d", [(20, 30)])  # its target: rows 3-5
+    metrics = evaluate(_Oracle(), IRSTDDataset(root, size=None), trim=15, progress=False)
+    assert (metrics["n_pixels"], metrics["n_targets"]) == (5 * 15, 1)
+    metrics = evaluate(_Oracle(), IRSTDDataset(root, size=None), trim=17, progress=False)
+    assert (metrics["n_pixels"], metrics["n_targets"]) == (3 * 13, 0)
+
+
+@pytest.mark.parametrize(
+    ("data", "trim", "message"),
+    [
+        ("resized", 4, r"trim applies at native size \(a dataset with size=None\)"),
+        ("synthetic", 4, "trim applies at native size"),
+        ("native", 20, r"trim=20 leaves nothing of the 20x30 image 0"),
+        ("native", 25, r"trim=25 leaves nothing of the 20x30 image 0"),
+        ("native", -1, "trim must be a non-negative integer, got -1"),
+        ("native", 2.0, "trim must be a non-negative integer"),
+        ("native", True, "trim must be a non-negative integer"),
+    ],
+)
+def test_bad_trim(tmp_path: Path, data: str, trim: object, message: str) -> None:
+    root = _target_images(tmp_path / "d", [(20, 30)])
+    dataset = {
+        "resized": lambda: IRSTDDataset(root, size=32),
+        "synthetic": lambda: SyntheticDataset(1, size=32),
+        "native": lambda: IRSTDDataset(root, size=None),
+    }[data]()
+    with pytest.raises(ValueError, match=message):
+        evaluate(_Oracle(), dataset, trim=trim, progress=False)  # type: ignore[arg-type]
+
+
+class _InputSpy(nn.Module):
+    """Records its inputs and predicts nothing; ``config`` is all it shares with GGL-Net."""
+
+    def __init__(self, pad_mode: str | None) -> None:
+        super().__init__()
+        self.config = SimpleNamespace(size_divisor=16)
+        if pad_mode is not None:
+            self.config.pad_mode = pad_mode
+        self.inputs: list[torch.Tensor] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.inputs.append(x.clone())
+        return torch.zeros_like(x[:, :1]) - 10
+
+
+def _noise_images(root: Path, size: tuple[int, int]) -> Path:
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    image = np.random.default_rng(0).integers(1, 256, size, np.uint8)
+    mask = np.zeros(size, np.uint8)
+    mask[2:4, 2:4] = 255
+    cv2.imwrite(str(root / "images" / "a.png"), image)
+    cv2.imwrite(str(root / "masks" / "a.png"), mask)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("model_mode", "given", "used"),
+    [
+        ("reflect", None, "reflect"),
+        ("replicate", None, "replicate"),
+        ("zeros", None, "zeros"),
+        (None, None, "zeros"),  # a model without config.pad_mode
+        ("reflect", "zeros", "zeros"),
+        ("zeros", "reflect", "reflect"),
+        (None, "replicate", "replicate"),
+    ],
+)
+def test_pad_mode_reaches_the_model(
+    tmp_path: Path, model_mode: str | None, given: str | None, used: str
+) -> None:
+    dataset = IRSTDDataset(_noise_images(tmp_path / "d", (20, 20)), size=None)
+    model = _InputSpy(model_mode)
+    metrics = evaluate(model, dataset, pad_mode=given, device="cpu", progress=False)
+    assert metrics["n_pixels"] == 400 and metrics["pd"] == 0.0
+    (seen,) = model.inputs
+    image = dataset[0]["image"][None]
+    assert seen.shape == (1, 3, 32, 32)
+    assert torch.equal(seen, pad_bottom_right(image, 32, 32, used))
+    if used == "reflect":  # mirrored about the last row and column, which are not repeated
+        assert torch.equal(seen[..., 20:, :20], image[..., 7:19, :].flip(-2))
+        assert torch.equal(seen[..., :20, 20:], image[..., :, 7:19].flip(-1))
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+def test_trimmed_images_are_padded_back_with_the_pad_mode(tmp_path: Path, mode: str) -> None:
+    dataset = IRSTDDataset(_noise_images(tmp_path / "d", (32, 32)), size=None)
+    model = _InputSpy(mode)
+    evaluate(model, dataset, trim=8, device="cpu", progress=False)
+    trimmed = dataset[0]["image"][None, ..., :24, :24]
+    assert torch.equal(model.inputs[0], pad_bottom_right(trimmed, 32, 32, mode))
+
+
+def test_bad_pad_mode_is_refused_before_running(tmp_path: Path) -> None:
+    dataset = IRSTDDataset(_noise_images(tmp_path / "d", (20, 20)), size=None)
+    model = _InputSpy("reflect")
+    with pytest.raises(ValueError, match="pad_mode must be one of"):
+        evaluate(model, dataset, pad_mode="mirror", device="cpu", progress=False)  # type: ignore[arg-type]
+    model.config.pad_mode = "bogus"
+    with pytest.raises(ValueError, match="pad_mode must be one of"):
+        evaluate(model, dataset, device="cpu", progress=False)
+    assert model.inputs == []
 
 
 def test_roc_aucs_added(tmp_path: Path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hub_server import registered_weights
+from hub_server import TINY, random_model, registered_weights, release_sha256
 
 import gglnet
 from gglnet import GGLNetConfig, PretrainedCfg
+from gglnet.models import loading
+from gglnet.models.folders import read_config
 from gglnet.models.registry import (
     get_architecture,
     register_model,
@@ -33,6 +36,8 @@ def test_valid_cfg() -> None:
     assert (cfg.revision, cfg.filename, cfg.license) == ("main", "model.safetensors", "apache-2.0")
     assert cfg.hub_url == "gglnet/gglnet.sirst@main"
     assert cfg.to_dict()["input_size"] == [512, 512]
+    assert cfg.pad_mode == "zeros" and cfg.to_dict()["pad_mode"] == "zeros"
+    assert PretrainedCfg(**VALID, pad_mode="reflect").to_dict()["pad_mode"] == "reflect"
 
 
 @pytest.mark.parametrize(
@@ -47,6 +52,7 @@ def test_valid_cfg() -> None:
         ({"input_size": (512, 0)}, "input_size"),
         ({"metrics": {"iou": float("nan")}}, "finite numbers"),
         ({"metrics": {"iou": "0.8"}}, "finite numbers"),
+        ({"pad_mode": "mirror"}, r"pad_mode must be one of \('zeros', 'reflect', 'replicate'\)"),
     ],
 )
 def test_invalid_cfg(change: dict[str, Any], match: str) -> None:
@@ -133,3 +139,65 @@ def test_unregister_model() -> None:
         get_architecture("gglnet_test_gone")
     with pytest.raises(ValueError, match="unknown model"):
         unregister_model("gglnet_test_gone")
+
+
+@pytest.mark.parametrize(
+    ("name", "pad_mode"),
+    [("gglnet.sirst", "zeros"), ("gglnet.nudt", "reflect"), ("gglnet.synthetic", "zeros")],
+)
+def test_published_pad_modes(name: str, pad_mode: str) -> None:
+    assert gglnet.get_pretrained_cfg(name).pad_mode == pad_mode
+
+
+def test_pretrained_weights_set_their_pad_mode_and_an_override_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "gglnet_test_pad.a"
+    folder = tmp_path / "weights" / name
+    model = random_model()
+    model.save_pretrained(folder)  # its config.json says zeros: the table decides
+    monkeypatch.setenv("GGLNET_WEIGHTS_DIR", str(folder.parent))
+    with registered_weights(
+        name,
+        GGLNetConfig(**TINY),
+        pad_mode="replicate",
+        sha256=release_sha256(folder),
+        hf_hub_id="gglnet-test/pad",
+    ):
+        assert gglnet.create_model(name, pretrained=True).config.pad_mode == "replicate"
+        assert gglnet.load_model(name).config.pad_mode == "replicate"
+        given = gglnet.create_model(name, pretrained=True, pad_mode="zeros")
+        assert given.config.pad_mode == "zeros" and given.config.widths == (4, 8)
+        assert gglnet.create_model(name).config.pad_mode == "zeros"  # the architecture's
+        assert gglnet.load_model(folder).config.pad_mode == "zeros"  # the folder's config.json
+
+
+def _checkout_weights(name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``weights/<name>/`` of the checkout, the only place named weights come from; skips when
+    it is absent (an installed package)."""
+    folder = loading.checkout_weights_dir() / name
+    if not (folder / "config.json").is_file():
+        pytest.skip(f"{folder} is not in this checkout")
+    monkeypatch.delenv("GGLNET_WEIGHTS_DIR", raising=False)
+    return folder
+
+
+def test_nudt_weights_pad_with_a_reflection(monkeypatch: pytest.MonkeyPatch) -> None:
+    _checkout_weights("gglnet.nudt", monkeypatch)
+    assert gglnet.create_model("gglnet.nudt", pretrained=True).config.pad_mode == "reflect"
+    assert gglnet.load_model("gglnet.nudt").config.pad_mode == "reflect"
+    for mode in ("zeros", "replicate"):
+        model = gglnet.create_model("gglnet.nudt", pretrained=True, pad_mode=mode)
+        assert model.config.pad_mode == mode
+
+
+@pytest.mark.parametrize("name", gglnet.list_models(pretrained=True))
+def test_checkout_config_json_is_the_published_config(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _checkout_weights(name, monkeypatch)
+    config = gglnet.create_model(name, pretrained=True).config
+    assert read_config(folder) == config
+    assert config.pad_mode == gglnet.get_pretrained_cfg(name).pad_mode
+    assert gglnet.get_weights_config(name) == config
+    assert gglnet.load_model(folder).config == config

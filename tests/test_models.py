@@ -139,11 +139,49 @@ def test_overrides_and_their_errors() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"widths": (8,)}, {"in_chans": 0}, {"guide_input": "edges"}, {"gsm_layout": "tree"}],
+    [
+        {"widths": (8,)},
+        {"in_chans": 0},
+        {"guide_input": "edges"},
+        {"gsm_layout": "tree"},
+        {"pad_mode": "bogus"},
+        {"pad_mode": None},
+    ],
 )
 def test_config_validation(bad: dict) -> None:
     with pytest.raises(ValueError):
         GGLNetConfig(**bad)
+
+
+def test_pad_mode_is_checked_by_name() -> None:
+    assert GGLNetConfig().pad_mode == "zeros"
+    with pytest.raises(ValueError, match=r"pad_mode must be one of .*got 'bogus'"):
+        GGLNetConfig(pad_mode="bogus")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="pad_mode must be one of"):
+        gglnet.create_model("gglnet", pad_mode="mirror")
+    with pytest.raises(ValueError, match="pad_mode must be one of"):
+        GGLNetConfig().replace(pad_mode="edge")
+
+
+@pytest.mark.parametrize("pad_mode", ["zeros", "reflect", "replicate"])
+def test_pad_mode_round_trips_and_changes_no_weights(pad_mode: str, tmp_path) -> None:
+    config = GGLNetConfig(widths=(4, 8), pad_mode=pad_mode)
+    assert config.to_dict()["pad_mode"] == pad_mode
+    assert GGLNetConfig.from_dict(config.to_dict()) == config
+    assert (config == config.replace(pad_mode="zeros")) == (pad_mode == "zeros")
+    model = gglnet.create_model("gglnet", widths=(4, 8), pad_mode=pad_mode)
+    assert model.config == config
+    model.save_pretrained(tmp_path / "run")
+    assert gglnet.load_model(tmp_path / "run").config.pad_mode == pad_mode
+    plain = gglnet.create_model("gglnet", widths=(4, 8))
+    assert model.state_dict().keys() == plain.state_dict().keys()
+    # a folder given as pretrained= brings its padding; an explicit option still wins
+    again = gglnet.create_model("gglnet", widths=(4, 8), pretrained=tmp_path / "run")
+    assert again.config.pad_mode == pad_mode
+    forced = gglnet.create_model(
+        "gglnet", widths=(4, 8), pretrained=tmp_path / "run", pad_mode="replicate"
+    )
+    assert forced.config.pad_mode == "replicate"
 
 
 @pytest.mark.parametrize("name", VARIANTS)

@@ -16,6 +16,7 @@ import gglnet
 import gglnet.precision as precision_module
 from gglnet.data.image import image_to_tensor
 from gglnet.inference import DEFAULT_SIZE_BUCKETS, Latency, Predictor, pad_to_multiple
+from gglnet.padding import PAD_MODES
 
 
 class _Brightness(nn.Module):
@@ -31,6 +32,22 @@ class _Brightness(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.shapes.append(tuple(x.shape))
         return (x.mean(1, keepdim=True) - 0.5) * self.scale
+
+
+class _Recorder(_Brightness):
+    """:class:`_Brightness` whose config names a pad mode; records every batch it sees."""
+
+    def __init__(self, pad_mode: str) -> None:
+        super().__init__()
+        self.config.pad_mode = pad_mode
+        self.inputs: list[torch.Tensor] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.inputs.append(x.clone())
+        return super().forward(x)
+
+
+NUMPY_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge"}
 
 
 def _seen_shapes(predictor: Predictor) -> list[tuple[int, ...]]:
@@ -196,6 +213,74 @@ def test_size_buckets_pad_up_and_crop_back() -> None:
     assert int((probs[0] > 0.5).sum()) == 4
     # 20x33 -> 32x64 and 30x60 -> 32x64 share a shape; 70 is above every bucket: 80 (x16)
     assert sorted(_seen_shapes(pred)) == [(1, 3, 80, 32), (2, 3, 32, 64)]
+
+
+def test_pad_mode_defaults_to_the_models() -> None:
+    assert Predictor(_Brightness(), device="cpu").pad_mode == "zeros"  # a config without one
+    pred = Predictor(_Recorder("reflect"), device="cpu")
+    assert pred.pad_mode == "reflect" and "pad_mode='reflect'" in repr(pred)
+    model = gglnet.create_model("gglnet", widths=(8, 16), pad_mode="replicate").eval()
+    assert Predictor(model, device="cpu").pad_mode == "replicate"
+
+
+@pytest.mark.parametrize("model_mode", PAD_MODES)
+@pytest.mark.parametrize("given", PAD_MODES)
+def test_pad_mode_given_wins(model_mode: str, given: str) -> None:
+    pred = Predictor(_Recorder(model_mode), device="cpu", pad_mode=given)
+    assert pred.pad_mode == given and f"pad_mode={given!r}" in repr(pred)
+
+
+@pytest.mark.parametrize("pad_mode", ["mirror", "constant", "Zeros", 0])
+def test_a_bad_pad_mode_is_rejected(pad_mode: object) -> None:
+    with pytest.raises(ValueError, match=r"pad_mode must be one of \('zeros', 'reflect'"):
+        Predictor(_Recorder("reflect"), device="cpu", pad_mode=pad_mode)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given", [None, *PAD_MODES])
+@pytest.mark.parametrize(
+    ("size", "buckets", "padded"),
+    [
+        ((20, 20), None, (32, 32)),  # the multiple of 16
+        ((20, 20), (32,), (32, 32)),
+        ((16, 16), (32,), (32, 32)),  # nothing to the multiple; all of it to the bucket
+        ((16, 48), (32, 64), (32, 64)),
+        ((5, 7), None, (16, 16)),  # a reflection longer than the side, repeated
+    ],
+)
+def test_the_model_sees_the_frame_padded_with_the_pad_mode(
+    given: str | None,
+    size: tuple[int, int],
+    buckets: tuple[int, ...] | None,
+    padded: tuple[int, int],
+) -> None:
+    model = _Recorder("reflect")
+    pred = Predictor(
+        model, device="cpu", precision="fp32", compile=False, size_buckets=buckets, pad_mode=given
+    )
+    frame = np.random.default_rng(0).integers(0, 256, size, np.uint8)
+    probs = pred(frame)
+    assert probs.shape == size
+    (seen,) = pred.model.model.inputs
+    pad = [(0, padded[0] - size[0]), (0, padded[1] - size[1])]
+    expected = image_to_tensor(np.pad(frame, pad, NUMPY_MODES[given or "reflect"]))[None]
+    assert torch.equal(seen, expected)
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "zeros",
+        "replicate",
+        "reflect",
+    ],
+)
+def test_a_frame_padded_to_the_multiple_and_then_the_bucket_is_padded_once(mode: str) -> None:
+    pred = Predictor(_Recorder(mode), device="cpu", precision="fp32", size_buckets=(32, 64))
+    frame = np.random.default_rng(0).integers(0, 256, (16, 40), np.uint8)
+    pred(frame)
+    (seen,) = pred.model.model.inputs
+    expected = image_to_tensor(np.pad(frame, [(0, 16), (0, 24)], NUMPY_MODES[mode]))[None]
+    assert torch.equal(seen, expected)
 
 
 def test_size_buckets_default_only_when_compiled(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,6 +61,9 @@ def test_round_trip_normalises_model_options() -> None:
         ({"scale_min": 1.5}, "--scale-max; 1 by default"),
         ({"scale_max": float("inf")}, "finite"),
         ({"scale_min": 0.5}, "add a crop"),
+        ({"edge_pad": 1.5}, r"edge_pad is a share of samples in \[0, 1\], got 1.5"),
+        ({"edge_pad": -0.1}, "edge_pad is a share of samples"),
+        ({"edge_pad": 0.5}, "edge_pad applies to dataset folders; data='synthetic'"),
     ],
 )
 def test_bad_options(overrides: dict, message: str) -> None:
@@ -92,3 +95,14 @@ def test_bce_weight_applies_in_early_epochs_only() -> None:
     config = TrainConfig("runs/x", bce_weight=0.5, bce_epochs=3)
     assert [config.bce_weight_at(epoch) for epoch in (1, 3, 4, 100)] == [0.5, 0.5, 0.0, 0.0]
     assert TrainConfig("runs/x", bce_weight=0.5).bce_weight_at(100) == 0.5
+
+
+@pytest.mark.parametrize("edge_pad", [0.0, 0.5, 1.0])
+def test_edge_pad_on_dataset_folders(edge_pad: float) -> None:
+    assert TrainConfig("runs/x").edge_pad == 0.0
+    config = TrainConfig("runs/x", data="folder", edge_pad=edge_pad)
+    assert config.edge_pad == edge_pad
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert TrainConfig("runs/x", data="folder").differences(config) == (
+        {"edge_pad": (edge_pad, 0.0)} if edge_pad else {}
+    )

@@ -136,3 +136,23 @@ def test_scale_range_rescales_training_crops_only(root: Path) -> None:
     assert data.val.scale_range is None and data.test.scale_range is None
     assert data.train[0]["image"].shape == (3, 16, 16)  # the crop keeps batches one size
     assert TrainConfig("run").scale_range is None  # 1 and 1: no rescaling
+
+
+@pytest.mark.parametrize(
+    ("model_options", "pad_mode", "edge_pad_max"),
+    [({}, "zeros", 15), ({"pad_mode": "reflect"}, "reflect", 15),
+     ({"widths": [8, 16, 16], "pad_mode": "replicate"}, "replicate", 3)],
+)  # fmt: skip
+def test_training_samples_pad_as_the_model_is_padded(
+    root: Path, model_options: dict, pad_mode: str, edge_pad_max: int
+) -> None:
+    config = TrainConfig(
+        "run", data=str(root), split="idx", size=None, crop=16, edge_pad=0.5,
+        model_options=model_options,
+    )  # fmt: skip
+    data = build_datasets(config)
+    assert (data.train.pad_mode, data.train.edge_pad, data.train.edge_pad_max) == (
+        pad_mode, 0.5, edge_pad_max
+    )  # fmt: skip
+    assert data.val.edge_pad == 0 and data.test.edge_pad == 0  # evaluation pads on its own
+    assert data.train[0]["image"].shape == (3, 16, 16)

@@ -19,7 +19,7 @@ from gglnet.losses import soft_iou_loss
 from gglnet.training import TrainConfig, fit
 from gglnet.training.checkpoint import load_checkpoint
 from gglnet.training.log import read_records
-from gglnet.training.loop import train_step
+from gglnet.training.loop import _init_from, train_step
 
 
 def _config(out: Path, **overrides: Any) -> TrainConfig:
@@ -283,3 +283,54 @@ def test_init_from_a_missing_source_fails_before_training(tmp_path: Path) -> Non
     with pytest.raises(FileNotFoundError, match="no such model file or folder"):
         fit(_config(tmp_path / "run", init_from=str(tmp_path / "nothing" / "best")))
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+@pytest.fixture(scope="module")
+def reflect_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny weights that pad frames with a reflection."""
+    folder = tmp_path_factory.mktemp("reflect") / "best"
+    gglnet.create_model("gglnet", widths=(8, 16), pad_mode="reflect").save_pretrained(folder)
+    return folder
+
+
+def test_init_from_weights_of_another_pad_mode_needs_it_named(reflect_weights: Path) -> None:
+    model = gglnet.create_model("gglnet", widths=(8, 16))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(
+        ValueError,
+        match=r"pads frames with 'reflect', this run's model with 'zeros': add "
+        r"--model-option pad_mode=reflect to keep it \(or pad_mode=zeros to retrain it",
+    ):
+        _init_from(model, str(reflect_weights), pad_mode_given=False)
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())  # nothing loaded
+    _init_from(model, str(reflect_weights), pad_mode_given=True)  # retrained for zeros
+    loaded = gglnet.load_model(reflect_weights).state_dict()
+    assert all(torch.equal(v, loaded[k]) for k, v in model.state_dict().items())
+    same = gglnet.create_model("gglnet", widths=(8, 16), pad_mode="reflect")
+    _init_from(same, str(reflect_weights), pad_mode_given=False)
+
+
+def test_fit_refuses_init_weights_of_another_pad_mode(
+    reflect_weights: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="--model-option pad_mode=reflect"):
+        fit(_config(tmp_path / "run", epochs=1, init_from=str(reflect_weights)))
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+    options = {"widths": [8, 16], "pad_mode": "reflect"}
+    result = fit(
+        _config(tmp_path / "kept", epochs=1, init_from=str(reflect_weights), model_options=options)
+    )
+    assert result.status == "completed" and result.model.config.pad_mode == "reflect"
+    assert gglnet.load_model(tmp_path / "kept" / "last").config.pad_mode == "reflect"
+
+
+def test_edge_pad_trains_on_a_folder(folder_data: Path, tmp_path: Path) -> None:
+    config = _budget_config(
+        tmp_path / "run", folder_data, epochs=1, edge_pad=1.0,
+        model_options={"widths": [8, 16], "pad_mode": "reflect"},
+    )  # fmt: skip
+    result = fit(config)
+    assert result.status == "completed" and np.isfinite(result.history[0]["loss"])
+    saved = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    assert saved["edge_pad"] == 1.0 and saved["model_options"]["pad_mode"] == "reflect"
+    assert gglnet.load_model(tmp_path / "run" / "best").config.pad_mode == "reflect"

@@ -13,6 +13,7 @@ from gglnet.evaluation import evaluate, format_metrics
 from gglnet.hardware import resolve_device
 from gglnet.metrics.plot import plot_roc
 from gglnet.models import load_model
+from gglnet.padding import PAD_MODES
 from gglnet.precision import PRECISIONS, resolve_precision
 from gglnet.training.checkpoint import json_safe
 
@@ -25,10 +26,12 @@ examples:
   gglnet evaluate --model runs/smoke/best --data synthetic --split test --size 64
 
 Images are resized to SIZE x SIZE (SIRST 512, the default; NUDT-SIRST 256), as the paper
-measures. --size none evaluates each image at its own size (zero-padded to a multiple of 16
-as gglnet predict does, prediction cropped back). Fa is printed x1e-6 as in the paper's tables and
-given as a fraction in --json. --data synthetic evaluates generated scenes: --split train,
-val or test selects the fixed scene set (see docs/data.md).
+measures. --size none evaluates each image at its own size (padded to a multiple of 16 as
+gglnet predict does, with the weights' pad mode, prediction cropped back); --trim 8 cuts 8
+rows and columns off each image first, so that it needs padding, as a 1920x1080 frame does.
+Fa is printed x1e-6 as in the paper's tables and given as a fraction in --json. --data
+synthetic evaluates generated scenes: --split train, val or test selects the fixed scene set
+(see docs/data.md).
 """
 
 
@@ -66,6 +69,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--threshold", type=float, default=0.5, help="probability cut-off (default: 0.5)"
+    )
+    parser.add_argument(
+        "--pad-mode",
+        choices=PAD_MODES,
+        help="with --size none: pad images to a multiple of 16 this way (default: the "
+        "weights' own, config.json's pad_mode)",
+    )
+    parser.add_argument(
+        "--trim",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --size none: cut N rows and columns off each image's bottom and right "
+        "first (1-15 makes every image need padding: how the weights do next to the padded "
+        "edge; default: 0)",
     )
     parser.add_argument(
         "--roc",
@@ -107,6 +125,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     if args.plot is not None and args.roc is None:
         raise ValueError("--plot draws the ROC curves: add --roc")
+    if (args.pad_mode or args.trim) and args.size is not None:
+        raise ValueError("--pad-mode and --trim apply at native size: add --size none")
     if args.plot is not None and args.plot.is_dir():
         raise ValueError(f"--plot {args.plot} is a folder; give an image file name")
     dataset = _dataset(args)
@@ -122,6 +142,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         precision=args.precision,
         workers=args.workers,
         progress=not args.quiet,
+        pad_mode=args.pad_mode,
+        trim=args.trim,
     )
     data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
     precision = resolve_precision(args.precision, device)
@@ -137,6 +159,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         "split": str(args.split),
         "size": args.size,
         "precision": precision,
+        **({"pad_mode": args.pad_mode or model.config.pad_mode} if args.size is None else {}),
+        **({"trim": args.trim} if args.trim else {}),
         **({"label": args.label} if args.label else {}),
         **metrics,
     }

@@ -20,7 +20,7 @@ from gglnet.inference import Predictor
 from gglnet.inference.overlay import draw_detections
 from gglnet.inference.predictor import BACKENDS
 from gglnet.models import load_model
-from gglnet.padding import DEFAULT_SIZE_BUCKETS
+from gglnet.padding import DEFAULT_SIZE_BUCKETS, PAD_MODES
 from gglnet.precision import PRECISIONS
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -130,6 +130,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "compiles once per frame size",
     )
     parser.add_argument(
+        "--pad-mode",
+        choices=PAD_MODES,
+        help="pad frames to a multiple of 16 this way (default: the weights' own, their "
+        "config.json's pad_mode)",
+    )
+    parser.add_argument(
         "--prob-bits", type=int, choices=(8, 16), default=16, help="probability PNG depth (16)"
     )
     parser.add_argument("--recursive", action="store_true", help="search folders recursively")
@@ -161,6 +167,7 @@ def _predict(args: argparse.Namespace) -> int:
         size_buckets=_size_buckets(args.size_buckets),
         threshold=args.threshold,
         backend=args.backend,
+        pad_mode=args.pad_mode,
     )
     for name in OUTPUT_DIRS:
         (args.out / name).mkdir(parents=True, exist_ok=True)

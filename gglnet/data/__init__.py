@@ -7,12 +7,14 @@
 - :mod:`~gglnet.data.augment`: the recipe's augmentation policy.
 - :mod:`~gglnet.data.crop`: random training crops, a share centred on targets.
 - :mod:`~gglnet.data.rescale`: random rescaling of training samples (learning across scales).
+- :mod:`~gglnet.data.edge_pad`: samples padded at the bottom and right, as inference pads.
 - :mod:`~gglnet.data.synthetic`: synthetic infrared-like scenes with exact masks.
 """
 
 from gglnet.data.augment import Augment
 from gglnet.data.crop import random_crop
 from gglnet.data.dataset import IRSTDDataset, MaskCheck, detect_layout
+from gglnet.data.edge_pad import random_edge_pad
 from gglnet.data.image import image_to_tensor, read_image, read_mask
 from gglnet.data.rescale import random_rescale
 from gglnet.data.splits import cut_split, read_split, resolve_split, write_split
@@ -28,6 +30,7 @@ __all__ = [
     "image_to_tensor",
     "make_scene",
     "random_crop",
+    "random_edge_pad",
     "random_rescale",
     "read_image",
     "read_mask",

@@ -2,7 +2,8 @@
 
 Training on crops of the images at their native scale keeps targets at the size they have in
 real frames, so the weights work on full frames of any size (the network is fully
-convolutional). An image smaller than the crop is zero-padded at the bottom and right first.
+convolutional). An image smaller than the crop is padded at the bottom and right first (zeros,
+or the model's :data:`~gglnet.padding.PAD_MODES`, as frames are padded for it at inference).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from numpy.random import Generator
+
+from gglnet.padding import PadMode, check_pad_mode, pad_array
 
 __all__ = ["random_crop"]
 
@@ -20,6 +23,7 @@ def random_crop(
     size: int,
     rng: Generator,
     target_fraction: float = 0.5,
+    pad_mode: PadMode = "zeros",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cut one ``size x size`` window from an image and its mask.
 
@@ -34,6 +38,8 @@ def random_crop(
         size: side of the window, >= 1.
         rng: the only source of randomness.
         target_fraction: share of windows centred on a target, in ``[0, 1]``.
+        pad_mode: how an image smaller than ``size`` is padded (its mask the same way, so a
+            mirrored target stays labelled).
 
     Returns:
         ``(image, mask)`` of ``(size, size[, C])``, same dtypes, contiguous.
@@ -54,7 +60,8 @@ def random_crop(
         raise ValueError(f"crop size must be a positive integer, got {size!r}")
     if not 0 <= target_fraction <= 1:
         raise ValueError(f"target_fraction must lie in [0, 1], got {target_fraction}")
-    image, mask = _pad_to(image, size), _pad_to(mask, size)
+    check_pad_mode(pad_mode)
+    image, mask = _pad_to(image, size, pad_mode), _pad_to(mask, size, pad_mode)
     height, width = mask.shape
     centred = rng.random() < target_fraction
     centroids = _target_centroids(mask) if centred else None
@@ -69,12 +76,9 @@ def random_crop(
     return np.ascontiguousarray(image[window]), np.ascontiguousarray(mask[window])
 
 
-def _pad_to(array: np.ndarray, size: int) -> np.ndarray:
+def _pad_to(array: np.ndarray, size: int, mode: PadMode) -> np.ndarray:
     height, width = array.shape[:2]
-    if height >= size and width >= size:
-        return array
-    pad = [(0, max(0, size - height)), (0, max(0, size - width))] + [(0, 0)] * (array.ndim - 2)
-    return np.pad(array, pad)
+    return pad_array(array, max(height, size), max(width, size), mode)
 
 
 def _target_centroids(mask: np.ndarray) -> np.ndarray:

@@ -31,10 +31,12 @@ from tqdm.auto import tqdm
 
 from gglnet.data.augment import Augment
 from gglnet.data.crop import random_crop
+from gglnet.data.edge_pad import random_edge_pad
 from gglnet.data.image import decode_mask, image_to_tensor, read_image
 from gglnet.data.rescale import check_scale_range, random_rescale
 from gglnet.data.splits import read_split, resolve_split
 from gglnet.metrics.components import component_stats
+from gglnet.padding import PadMode, check_pad_mode
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -152,6 +154,13 @@ class IRSTDDataset(Dataset):
             log-uniformly from it (:func:`~gglnet.data.rescale.random_rescale`), so the
             network learns across scales; needs ``crop`` (which keeps batches one size).
             ``None``: no rescaling.
+        pad_mode: how crops of images smaller than ``crop`` and edge-padded samples are
+            padded (:data:`gglnet.padding.PAD_MODES`; the model's ``config.pad_mode``).
+        edge_pad: share of training samples (after augmentation) whose bottom and right
+            edges are cut short by up to ``edge_pad_max`` pixels and padded back with
+            ``pad_mode`` (:func:`~gglnet.data.edge_pad.random_edge_pad`), as inference pads
+            frames to the size divisor; needs masks.
+        edge_pad_max: the most rows or columns padded (the size divisor less one).
         seed: seeds the augmentation and the crops.
         layout: ``"auto"`` or one of :data:`LAYOUTS`.
 
@@ -177,6 +186,9 @@ class IRSTDDataset(Dataset):
         crop: int | None = None,
         crop_target_fraction: float = 0.5,
         scale_range: tuple[float, float] | None = None,
+        pad_mode: PadMode = "zeros",
+        edge_pad: float = 0.0,
+        edge_pad_max: int = 15,
     ) -> None:
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise ValueError(f"size must be a positive integer or None, got {size!r}")
@@ -191,6 +203,11 @@ class IRSTDDataset(Dataset):
                     f"scale_range {scale_range} needs a crop: rescaled samples differ in size, "
                     "and the crop makes them one size again"
                 )
+        check_pad_mode(pad_mode)
+        if not 0 <= edge_pad <= 1:
+            raise ValueError(f"edge_pad is a share of samples in [0, 1], got {edge_pad}")
+        if isinstance(edge_pad_max, bool) or not isinstance(edge_pad_max, int) or edge_pad_max < 1:
+            raise ValueError(f"edge_pad_max must be a positive integer, got {edge_pad_max!r}")
         if layout != "auto" and layout not in LAYOUTS:
             raise ValueError(f"layout must be 'auto' or one of {LAYOUTS}, got {layout!r}")
         self.root = Path(root)
@@ -201,6 +218,9 @@ class IRSTDDataset(Dataset):
         self.crop = crop
         self.crop_target_fraction = crop_target_fraction
         self.scale_range = scale_range
+        self.pad_mode = pad_mode
+        self.edge_pad = edge_pad
+        self.edge_pad_max = edge_pad_max
         self.epoch = 0
         self.mask_check: MaskCheck | None = None
         self._warned: set[str] = set()
@@ -236,9 +256,10 @@ class IRSTDDataset(Dataset):
         self.mask_paths: list[Path] | None = None
         if self.layout != "plain":
             self.mask_paths = self._find_masks()
-        elif self.augment is not None or crop is not None:
+        elif self.augment is not None or crop is not None or edge_pad:
             raise ValueError(
-                f"{self.root} has no masks (plain layout): augmentation and crops need masks"
+                f"{self.root} has no masks (plain layout): augmentation, crops and edge "
+                "padding need masks"
             )
 
     @property
@@ -303,9 +324,14 @@ class IRSTDDataset(Dataset):
         if self.crop is not None and mask is not None:
             if self.scale_range is not None:
                 pixels, mask = random_rescale(pixels, mask, self.scale_range, rng)
-            pixels, mask = random_crop(pixels, mask, self.crop, rng, self.crop_target_fraction)
+            pixels, mask = random_crop(
+                pixels, mask, self.crop, rng, self.crop_target_fraction, self.pad_mode
+            )
         if self.augment is not None and mask is not None:
             pixels, mask = self.augment(pixels, mask, rng)
+        # drawn only when asked, so runs without it keep their samples
+        if self.edge_pad and mask is not None and rng.random() < self.edge_pad:
+            pixels, mask = random_edge_pad(pixels, mask, self.edge_pad_max, rng, self.pad_mode)
         item: Sample = {"image": image_to_tensor(pixels), "stem": self.stems[index]}
         if mask is not None:
             item["mask"] = torch.from_numpy(mask[None].astype(np.float32))

@@ -24,7 +24,7 @@ from gglnet.models.folders import (
     weight_files,
 )
 from gglnet.models.gglnet import GGLNet
-from gglnet.models.registry import get_architecture, get_pretrained_cfg, list_models
+from gglnet.models.registry import get_pretrained_cfg, get_weights_config, list_models
 
 __all__ = ["ReleaseFile", "check_release_folder", "push_folder"]
 
@@ -72,7 +72,7 @@ def check_release_folder(folder: str | Path, name: str | None = None) -> list[Re
             "regenerate it with `gglnet hub card`"
         )
     if name in list_models(pretrained=True):
-        registered = get_architecture(name).config
+        registered = get_weights_config(name)
         if registered != config:
             raise ValueError(
                 f"{folder / CONFIG_NAME} differs from the registered config of {name!r}: "

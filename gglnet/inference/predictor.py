@@ -12,7 +12,6 @@ from typing import Literal, get_args, overload
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from gglnet.data.image import image_to_tensor
@@ -22,7 +21,14 @@ from gglnet.inference.optimize import InferenceModel, optimize_for_inference
 from gglnet.inference.tiling import Tile, blend_tiles, split_tiles
 from gglnet.metrics import Component, find_components
 from gglnet.models import load_model
-from gglnet.padding import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple
+from gglnet.padding import (
+    DEFAULT_SIZE_BUCKETS,
+    PadMode,
+    bucket_size,
+    check_pad_mode,
+    pad_bottom_right,
+    padded_size,
+)
 from gglnet.precision import Precision, check_precision
 
 __all__ = [
@@ -105,27 +111,28 @@ class _Frame:
         overlap: int,
         tile_above: int | None,
         buckets: Sequence[int] | None,
+        pad_mode: PadMode,
     ) -> None:
         """``tile_above``: tile frames of more pixels than this (``tile="auto"``); ``None``:
         tile frames with a side longer than ``tile``. ``buckets``: pad frames that run whole
         up to these sides (:func:`~gglnet.padding.bucket_size`)."""
         self.size = (int(image.shape[-2]), int(image.shape[-1]))
-        padded = pad_to_multiple(image, divisor)
-        self.padded_size = (int(padded.shape[-2]), int(padded.shape[-1]))
-        height, width = self.padded_size
+        height, width = padded_size(*self.size, divisor)
         if tile_above is not None:
             large = height * width > tile_above
         else:
             large = max(height, width) > (tile or 0)
         if tile is not None and large:
+            padded = pad_bottom_right(image, height, width, pad_mode)
+            self.padded_size = (height, width)
             self.windows, self.tiles = split_tiles(padded, tile, overlap)
         else:
             if buckets:
-                # Zeros again, as pad_to_multiple pads: more of the outside the model sees.
-                target_h, target_w = bucket_size(height, width, buckets, divisor)
-                padded = F.pad(padded, (0, target_w - width, 0, target_h - height))
-                self.padded_size = (target_h, target_w)
-            self.windows = padded[None]
+                height, width = bucket_size(height, width, buckets, divisor)
+            # one padding of the frame itself: a reflection of a reflection would repeat the
+            # rows next to the edge
+            self.padded_size = (height, width)
+            self.windows = pad_bottom_right(image, height, width, pad_mode)[None]
             self.tiles = [Tile(0, 0, *self.padded_size)]
         self.probs: list[np.ndarray | None] = [None] * len(self.tiles)
 
@@ -143,9 +150,11 @@ class _Frame:
 class Predictor:
     """Run GGL-Net on real frames: any size, grey or RGB, 8/16-bit or float, one or many.
 
-    Each frame is converted by :func:`gglnet.data.image.image_to_tensor`, zero-padded at the
-    bottom/right to a multiple of the model's size divisor (see
-    :func:`~gglnet.inference.pad_to_multiple`) and the result cropped back. Frames larger than
+    Each frame is converted by :func:`gglnet.data.image.image_to_tensor`, padded at the
+    bottom/right to a multiple of the model's size divisor as its weights need
+    (``model.config.pad_mode``: zeros, or a reflection for weights trained only on whole
+    frames of one size; :func:`~gglnet.inference.pad_to_multiple`) and the result cropped
+    back. Frames larger than
     ``tile`` are cut into overlapping ``tile x tile`` windows whose probabilities are blended
     with linear ramps (:mod:`gglnet.inference.tiling`); by default (``"auto"``) frames of more
     than :data:`AUTO_TILE_ABOVE` pixels (a 1920x1080 frame runs whole) are cut into
@@ -157,8 +166,8 @@ class Predictor:
 
     A compiled model needs one graph per input shape. So that a stream of mixed frame sizes
     compiles a few graphs instead of one per size, a compiled Predictor pads each frame that
-    runs whole up to the next of ``size_buckets`` per side (zeros at the bottom and right, as
-    for the multiple of 16; the result is cropped back). The padding changes the global gates
+    runs whole up to the next of ``size_buckets`` per side (at the bottom and right, as for
+    the multiple of 16; the result is cropped back). The padding changes the global gates
     a little (they pool over the padded frame): ``docs/inference.md`` gives the measured
     effect. :attr:`latency` reports the first call (compilation, or loading the compiled
     graph from the on-disk cache) apart from the rest; :meth:`stream` runs a video stream.
@@ -194,12 +203,15 @@ class Predictor:
         freezing: inductor freezing of compiled graphs (:func:`optimize_for_inference`;
             default: on a CPU). Frozen graphs run faster but bypass inductor's FX-graph
             cache: a new process re-traces them (seconds), reusing only the compiled kernels.
+        pad_mode: pad frames this way instead (:data:`gglnet.padding.PAD_MODES`); ``None``:
+            the model's ``config.pad_mode`` (``"zeros"`` for a model without one).
 
     Attributes:
         model: the :class:`~gglnet.inference.InferenceModel` (or
             :class:`~gglnet.inference.export.OnnxRuntimeModel`) that runs.
         precision: the precision it runs in (``"auto"`` resolved).
         size_buckets: the sides frames are padded up to (``None``: none).
+        pad_mode: how frames are padded.
         latency: :class:`Latency` of the calls so far.
 
     Example:
@@ -223,8 +235,11 @@ class Predictor:
         backend: Backend = "torch",
         size_buckets: Sequence[int] | Literal["auto"] | None = "auto",
         freezing: bool | None = None,
+        pad_mode: PadMode | None = None,
     ) -> None:
         check_precision(precision)
+        if pad_mode is not None:
+            check_pad_mode(pad_mode)
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
         if batch_size < 1:
@@ -293,6 +308,9 @@ class Predictor:
                     f"size_buckets must be positive multiples of {divisor}, got {size_buckets}"
                 )
         self.size_buckets: tuple[int, ...] | None = size_buckets
+        if pad_mode is None:
+            pad_mode = getattr(self.model.config, "pad_mode", "zeros")
+        self.pad_mode: PadMode = pad_mode
         self.backend = backend
         self.divisor = int(divisor)
         self.device = device
@@ -308,7 +326,8 @@ class Predictor:
     def __repr__(self) -> str:
         return (
             f"Predictor({self.model!r}, tile={self.tile}, size_buckets={self.size_buckets}, "
-            f"batch_size={self.batch_size}, threshold={self.threshold})"
+            f"batch_size={self.batch_size}, threshold={self.threshold}, "
+            f"pad_mode={self.pad_mode!r})"
         )
 
     @overload
@@ -427,6 +446,7 @@ class Predictor:
                 self.tile_overlap,
                 self.tile_above,
                 self.size_buckets,
+                self.pad_mode,
             )
             for image in images
         ]

@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 from gglnet.blocks.gsm import GSMFusion
 from gglnet.blocks.tgfm import FusionMode
+from gglnet.padding import PadMode, check_pad_mode
 
 __all__ = ["GGLNetConfig"]
 
@@ -32,6 +33,12 @@ class GGLNetConfig:
         fusion: decoder fusion, ``"two_way"`` (TGFM), ``"add"``, ``"cam"`` or ``"sam"`` (Table III).
         reduction: TGFM channel-attention ratio ``r`` (Fig. 7).
         se_reduction: squeeze-excitation ratio in the encoder and GSMs.
+        pad_mode: how a frame whose sides are not multiples of :attr:`size_divisor` is padded
+            before the model sees it (:func:`gglnet.padding.pad_to_multiple`; evaluation,
+            :class:`gglnet.Predictor` and training crops): ``"zeros"``, ``"reflect"`` or
+            ``"replicate"``. Not architecture but a property of the weights, saved with them:
+            weights trained only on whole frames of one size can fail next to zeros
+            (``docs/results.md``).
     """
 
     in_chans: int = 3
@@ -44,6 +51,7 @@ class GGLNetConfig:
     fusion: FusionMode = "two_way"
     reduction: int = 8
     se_reduction: int = 4
+    pad_mode: PadMode = "zeros"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
@@ -53,6 +61,7 @@ class GGLNetConfig:
         _check_choice("gsm_fusion", self.gsm_fusion, get_args(GSMFusion))
         _check_choice("gsm_layout", self.gsm_layout, get_args(GSMLayout))
         _check_choice("fusion", self.fusion, get_args(FusionMode))
+        check_pad_mode(self.pad_mode)
         for name in ("in_chans", "num_classes", "reduction", "se_reduction"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:

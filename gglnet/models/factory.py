@@ -9,7 +9,7 @@ from gglnet.models.checkpoint import load_weights
 from gglnet.models.folders import CONFIG_NAME, read_config
 from gglnet.models.gglnet import GGLNet
 from gglnet.models.loading import load_pretrained, read_state_dict
-from gglnet.models.registry import get_architecture, names_weights
+from gglnet.models.registry import get_architecture, get_weights_config, names_weights
 
 __all__ = ["create_model", "load_model"]
 
@@ -25,6 +25,9 @@ def create_model(name: str, pretrained: bool | str | Path = False, **overrides: 
             weight file (authors' ``.pth.tar``, a state_dict pickle, ``.safetensors``) or a
             Hub-layout folder of weights for this architecture.
         **overrides: :class:`~gglnet.GGLNetConfig` options that replace the architecture's.
+            Published weights set ``pad_mode`` from their
+            :class:`~gglnet.PretrainedCfg`, and a folder from its ``config.json``, unless it
+            is given here.
 
     Returns:
         The model in eval mode when weights were loaded, in train mode otherwise.
@@ -41,8 +44,11 @@ def create_model(name: str, pretrained: bool | str | Path = False, **overrides: 
         >>> model.config.fusion
         'add'
     """
-    architecture = get_architecture(name)
-    model = GGLNet(architecture.config, **overrides)
+    config = get_weights_config(name) if pretrained is True else get_architecture(name).config
+    if isinstance(pretrained, (str, Path)) and (Path(pretrained) / CONFIG_NAME).is_file():
+        # the weights' padding travels with them; the architecture stays the name's
+        config = config.replace(pad_mode=read_config(Path(pretrained)).pad_mode)
+    model = GGLNet(config, **overrides)
     if pretrained is False or pretrained is None:
         return model
     if pretrained is True:

@@ -446,6 +446,7 @@ PRETRAINED_CFGS: dict[str, PretrainedCfg] = {
         dataset="nudt-sirst",
         split="idx_50_50/test",
         input_size=(256, 256),
+        pad_mode="reflect",
         metrics={
             "iou": 0.8404,
             "niou": 0.8675,

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from huggingface_hub import constants
 from huggingface_hub.utils import validate_repo_id
 
+from gglnet.padding import PadMode, check_pad_mode
+
 __all__ = ["PretrainedCfg"]
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -54,6 +56,9 @@ class PretrainedCfg:
         metrics: values measured on ``split`` (``iou``, ``niou``, ``pd``, ``fa``, ...), as in
             the model card.
         license: SPDX identifier of the weights' license.
+        pad_mode: how frames are padded to the size divisor for these weights
+            (:attr:`gglnet.GGLNetConfig.pad_mode`, which ``create_model(name,
+            pretrained=True)`` sets from it; the folder's ``config.json`` says the same).
         notes: what else a user should know (protocol, checkpoint selection, deviations).
     """
 
@@ -66,10 +71,12 @@ class PretrainedCfg:
     input_size: tuple[int, int]
     metrics: dict[str, float] = field(default_factory=dict)
     license: str = "apache-2.0"
+    pad_mode: PadMode = "zeros"
     notes: str = ""
 
     def __post_init__(self) -> None:
         validate_repo_id(self.hf_hub_id)
+        check_pad_mode(self.pad_mode)
         if "/" not in self.hf_hub_id:
             raise ValueError(f"hf_hub_id must be 'ORG/NAME', got {self.hf_hub_id!r}")
         if self.filename not in (
@@ -120,5 +127,6 @@ class PretrainedCfg:
             "input_size": list(self.input_size),
             "metrics": dict(self.metrics),
             "license": self.license,
+            "pad_mode": self.pad_mode,
             "notes": self.notes,
         }

@@ -20,6 +20,7 @@ __all__ = [
     "Architecture",
     "get_architecture",
     "get_pretrained_cfg",
+    "get_weights_config",
     "list_models",
     "names_weights",
     "pretrained_name",
@@ -192,3 +193,19 @@ def get_pretrained_cfg(name: str) -> PretrainedCfg:
             print(name, cfg.hub_url, cfg.dataset, cfg.metrics)
     """
     return _PRETRAINED[pretrained_name(name)]
+
+
+def get_weights_config(name: str) -> GGLNetConfig:
+    """The :class:`~gglnet.GGLNetConfig` of published weights: their architecture's, with the
+    weights' own ``pad_mode`` (what their ``config.json`` holds).
+
+    Raises:
+        ValueError: as :func:`pretrained_name`.
+
+    Example:
+        >>> get_weights_config("gglnet.nudt").pad_mode
+        'reflect'
+    """
+    name = pretrained_name(name)
+    arch, _ = split_model_name(name)
+    return get_architecture(arch).config.replace(pad_mode=get_pretrained_cfg(name).pad_mode)

@@ -78,6 +78,11 @@ class TrainConfig:
             crop (drawn log-uniformly in ``[scale_min, scale_max]``; needs ``crop``), so the
             network learns across scales; 1 with ``scale_max`` 1: no rescaling.
         scale_max: largest factor of that rescale.
+        edge_pad: share of training samples whose bottom and right edges are cut short by up
+            to the size divisor less one pixel and padded back as the model's ``pad_mode``
+            says (``--model-option pad_mode=reflect``), so the weights learn the padded edge
+            inference gives frames whose sides are not multiples of 16 (a 1080-row frame);
+            0: none.
         augment: apply the recipe's augmentation (:class:`gglnet.data.Augment`) to training.
         synthetic_scenes: training scenes when ``data == "synthetic"`` (validation and test
             get ``val_fraction`` as many, at least one, from their own seeds).
@@ -124,6 +129,7 @@ class TrainConfig:
     crop_target_fraction: float = 0.5
     scale_min: float = 1.0
     scale_max: float = 1.0
+    edge_pad: float = 0.0
     augment: bool = True
     synthetic_scenes: int = 1000
     epochs: int = 500
@@ -195,6 +201,12 @@ class TrainConfig:
             raise ValueError(
                 f"scale_min={self.scale_min} and scale_max={self.scale_max} rescale samples "
                 "before their crop: add a crop (rescaled samples differ in size)"
+            )
+        if not 0 <= self.edge_pad <= 1:
+            raise ValueError(f"edge_pad is a share of samples in [0, 1], got {self.edge_pad}")
+        if self.data == "synthetic" and self.edge_pad:
+            raise ValueError(
+                "edge_pad applies to dataset folders; data='synthetic' generates whole scenes"
             )
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")

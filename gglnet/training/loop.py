@@ -231,7 +231,7 @@ def _initial_state(
     torch.manual_seed(config.seed)
     model = create_model(config.model, **config.model_options)
     if config.init_from is not None and checkpoint is None:
-        _init_from(model, config.init_from)
+        _init_from(model, config.init_from, "pad_mode" in config.model_options)
         say(f"initialised from {config.init_from}")
     model.to(device)
     if config.channels_last:
@@ -261,9 +261,21 @@ def _initial_state(
     return state
 
 
-def _init_from(model: nn.Module, source: str) -> None:
-    """Copy the weights of ``source`` (a name, folder or file) into ``model``, strictly."""
+def _init_from(model: nn.Module, source: str, pad_mode_given: bool) -> None:
+    """Copy the weights of ``source`` (a name, folder or file) into ``model``, strictly.
+
+    Weights that pad frames otherwise than the run's model are an error unless the run names
+    its ``pad_mode``: continuing them under another padding would silently change what the
+    exported weights ask of every frame.
+    """
     weights = load_model(source)
+    theirs, ours = weights.config.pad_mode, model.config.pad_mode
+    if theirs != ours and not pad_mode_given:
+        raise ValueError(
+            f"{source} pads frames with {theirs!r}, this run's model with {ours!r}: add "
+            f"--model-option pad_mode={theirs} to keep it (or pad_mode={ours} to retrain it "
+            "for that padding)"
+        )
     load_weights(model, weights.state_dict(), source)
 
 
