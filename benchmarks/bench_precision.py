@@ -3,9 +3,10 @@
 The check behind ``precision="auto"`` (docs/inference.md, "Precision"): ``auto`` picks bfloat16
 only where the hardware computes it natively, and it is meant for weights whose IoU in
 bfloat16 stays within 0.005 of float32. This script measures that for given weights on a
-dataset split, at each image's native size (zero-padded to a multiple of 16, as
-``gglnet.Predictor`` pads), with ``gglnet.evaluation.evaluate``. Its exit status is 1 when the
-IoU drops by more than ``--max-iou-drop``: run these weights with ``precision="fp32"`` then.
+dataset split, at each image's native size (padded to a multiple of 16 by the weights' pad
+mode, as ``gglnet.Predictor`` pads), with ``gglnet.evaluation.evaluate``. Its exit status is 1
+when the IoU drops by more than ``--max-iou-drop``: run these weights with
+``precision="fp32"`` then.
 
 Usage:
     python benchmarks/bench_precision.py --model runs/sirst/best_ema \\
@@ -28,10 +29,10 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
@@ -41,7 +42,7 @@ from gglnet.data.synthetic import SPLIT_SEEDS
 from gglnet.evaluation import evaluate
 from gglnet.hardware import cpu_model, resolve_device
 from gglnet.inference import optimize_for_inference
-from gglnet.padding import DEFAULT_SIZE_BUCKETS, bucket_size
+from gglnet.padding import DEFAULT_SIZE_BUCKETS, bucket_size, model_pad_mode, pad_bottom_right
 from gglnet.precision import PRECISIONS, resolve_precision
 
 MAX_IOU_DROP = 0.005
@@ -51,18 +52,25 @@ METRICS = ("iou", "niou", "pd", "fa")
 
 
 class Bucketed(nn.Module):
-    """Run ``model`` on its input zero-padded up to the shape buckets, cropped back."""
+    """Run ``model`` on its input padded once, by the weights' pad mode, up to the shape
+    buckets (as a compiled :class:`gglnet.Predictor` pads), and crop the result back.
+
+    Its ``config`` says ``size_divisor=1`` so that :func:`gglnet.evaluation.evaluate` leaves
+    the padding to it instead of padding to a multiple of 16 first.
+    """
 
     def __init__(self, model: nn.Module, buckets: Sequence[int] = DEFAULT_SIZE_BUCKETS) -> None:
         super().__init__()
         self.model = model
-        self.config = model.config
+        self.divisor = model.config.size_divisor
+        self.pad_mode = model_pad_mode(model)
+        self.config = SimpleNamespace(size_divisor=1, pad_mode=self.pad_mode)
         self.buckets = tuple(buckets)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         height, width = x.shape[-2:]
-        target = bucket_size(height, width, self.buckets, self.config.size_divisor)
-        padded = F.pad(x, (0, target[1] - width, 0, target[0] - height))
+        target = bucket_size(height, width, self.buckets, self.divisor)
+        padded = pad_bottom_right(x, *target, mode=self.pad_mode)
         return self.model(padded)[..., :height, :width]
 
 

@@ -15,7 +15,7 @@ from gglnet.data import IRSTDDataset
 from gglnet.hardware import resolve_device
 from gglnet.metrics import IRSTDMetrics, roc
 from gglnet.metrics.roc import check_roc_thresholds
-from gglnet.padding import PadMode, check_pad_mode, pad_to_multiple
+from gglnet.padding import PadMode, model_pad_mode, pad_to_multiple
 from gglnet.precision import autocast_dtype
 
 __all__ = ["evaluate", "format_metrics"]
@@ -74,7 +74,8 @@ def evaluate(
 
     Returns:
         ``iou``, ``niou``, ``pd``, ``fa`` (floats; Fa as a fraction, ×1e6 in the paper's
-        tables), ``n_images``, ``n_targets``, ``n_pixels``, ``threshold``; with
+        tables), ``n_images``, ``n_targets``, ``n_pixels``, ``threshold``; at native size
+        also ``pad_mode`` and ``trim``; with
         ``roc_thresholds`` also ``auc_pd_fa``, ``auc_pd_tau``, ``auc_fa_tau`` and
         ``roc_curve``, the :class:`~gglnet.metrics.ROCCurve` itself (for
         :func:`gglnet.metrics.plot.plot_roc`).
@@ -113,9 +114,12 @@ def evaluate(
     device = resolve_device(device) if device is not None else next(model.parameters()).device
     dtype = autocast_dtype(precision, device, "evaluation")
     divisor = model.config.size_divisor if hasattr(model, "config") else 1
-    if pad_mode is None:
-        pad_mode = getattr(getattr(model, "config", None), "pad_mode", "zeros")
-    check_pad_mode(pad_mode)
+    if pad_mode is not None and not native:
+        raise ValueError(
+            f"pad_mode={pad_mode!r} applies at native size (a dataset with size=None): resized "
+            "images are multiples of 16 already"
+        )
+    pad_mode = model_pad_mode(model, pad_mode)
     metrics = IRSTDMetrics(threshold=threshold)
     scores: list[np.ndarray] = []
     targets: list[np.ndarray] = []
@@ -147,6 +151,8 @@ def evaluate(
     finally:
         model.train(was_training)
     result: dict[str, Any] = {**metrics.compute(), "threshold": threshold}
+    if native:
+        result |= {"pad_mode": pad_mode, "trim": trim}
     if grid is not None:
         curve = roc(scores, targets, thresholds=grid)
         result |= {

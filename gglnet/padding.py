@@ -17,6 +17,7 @@ __all__ = [
     "PadMode",
     "bucket_size",
     "check_pad_mode",
+    "model_pad_mode",
     "pad_array",
     "pad_bottom_right",
     "pad_to_multiple",
@@ -79,6 +80,17 @@ def check_pad_mode(mode: object) -> PadMode:
     return mode  # type: ignore[return-value]
 
 
+def model_pad_mode(model: object, override: PadMode | None = None) -> PadMode:
+    """The padding a model's frames get: ``override`` if given, else ``model.config.pad_mode``,
+    else ``"zeros"`` (a model, or an exported graph, whose config predates pad modes)."""
+    mode = (
+        override
+        if override is not None
+        else getattr(getattr(model, "config", None), "pad_mode", "zeros")
+    )
+    return check_pad_mode(mode)
+
+
 def pad_to_multiple(image: torch.Tensor, multiple: int, mode: PadMode = "zeros") -> torch.Tensor:
     """Pad the bottom and right of an image so H and W become multiples of ``multiple``.
 
@@ -124,13 +136,16 @@ def pad_bottom_right(
         ``(..., height, width)``; ``image`` itself when it has that size already.
 
     Raises:
-        ValueError: an unknown mode, or a target size smaller than the image.
+        ValueError: an unknown mode, a target size smaller than the image, or reflect/replicate
+            of an image with an empty side (nothing to mirror).
     """
     check_pad_mode(mode)
     h, w = image.shape[-2:]
     pad_h, pad_w = height - h, width - w
     if pad_h < 0 or pad_w < 0:
         raise ValueError(f"cannot pad a {h}x{w} image to the smaller {height}x{width}")
+    if (pad_h or pad_w) and mode != "zeros" and not (h and w):
+        raise ValueError(f"cannot {mode} an image with an empty side ({h}x{w})")
     if not (pad_h or pad_w):
         return image
     if mode == "zeros" or image.numel() == 0:
@@ -171,6 +186,10 @@ def pad_array(array: np.ndarray, height: int, width: int, mode: PadMode = "zeros
     if pad_h < 0 or pad_w < 0:
         raise ValueError(
             f"cannot pad a {array.shape[0]}x{array.shape[1]} array to the smaller {height}x{width}"
+        )
+    if (pad_h or pad_w) and mode != "zeros" and not (array.shape[0] and array.shape[1]):
+        raise ValueError(
+            f"cannot {mode} an array with an empty side ({array.shape[0]}x{array.shape[1]})"
         )
     if not (pad_h or pad_w):
         return array

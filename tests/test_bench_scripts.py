@@ -15,6 +15,7 @@ import torch
 
 import gglnet
 from gglnet.data import SyntheticDataset
+from gglnet.padding import pad_bottom_right
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -42,6 +43,21 @@ def test_compare_precisions_reports_each_run_and_the_iou_drop() -> None:
     )
     table = bench.format_comparison(result)
     assert len(table.splitlines()) == 5  # header, separator and three runs
+
+
+@pytest.mark.parametrize("pad_mode", ["zeros", "reflect"])
+def test_bucketed_pads_once_by_the_weights_pad_mode(pad_mode: str) -> None:
+    bench = _load("bench_precision")
+    model = gglnet.create_model("gglnet", widths=(4, 8), pad_mode=pad_mode).eval()
+    seen: list[torch.Tensor] = []
+    model.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    bucketed = bench.Bucketed(model, buckets=(64,))
+    assert bucketed.config.size_divisor == 1  # evaluate() leaves the padding to it
+    image = torch.rand(1, 3, 20, 37)
+    with torch.no_grad():
+        out = bucketed(image)
+    assert out.shape == (1, 1, 20, 37)
+    assert torch.equal(seen[0], pad_bottom_right(image, 64, 64, pad_mode))
 
 
 def test_compare_fp32_with_itself_has_nothing_to_compare() -> None:

@@ -154,10 +154,10 @@ def test_bad_pad_mode_is_a_usage_error(model_dir: Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("extra", "pad_mode", "trim"),
     [
-        ([], "reflect", None),  # the weights' own
+        ([], "reflect", 0),  # the weights' own
         (["--trim", "4"], "reflect", 4),
         (["--trim", "4", "--pad-mode", "zeros"], "zeros", 4),
-        (["--pad-mode", "replicate"], "replicate", None),
+        (["--pad-mode", "replicate"], "replicate", 0),
     ],
 )
 def test_json_reports_pad_mode_and_trim_at_native_size(
@@ -166,7 +166,7 @@ def test_json_reports_pad_mode_and_trim_at_native_size(
     capsys: pytest.CaptureFixture[str],
     extra: list,
     pad_mode: str,
-    trim: int | None,
+    trim: int,
 ) -> None:
     root = write_synthetic_dataset(tmp_path / "data", n=6, size=32)
     args = ["evaluate", "--model", str(reflect_model_dir), "--data", str(root), "--split", "test",
@@ -174,9 +174,24 @@ def test_json_reports_pad_mode_and_trim_at_native_size(
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["size"] is None and report["pad_mode"] == pad_mode
-    assert report.get("trim") == trim
-    side = 32 - (trim or 0)
+    assert report["trim"] == trim
+    side = 32 - trim
     assert report["n_images"] == 2 and report["n_pixels"] == 2 * side * side
+
+
+@pytest.mark.parametrize(
+    ("size", "metrics", "expected"),
+    [
+        (512, {"pad_mode": "reflect"}, "512x512"),
+        (None, {"pad_mode": "zeros", "trim": 0}, "native size"),
+        (None, {"pad_mode": "reflect", "trim": 0}, "native size, reflect padding"),
+        (None, {"pad_mode": "zeros", "trim": 8}, "native size, trimmed by 8"),
+    ],
+)
+def test_protocol_in_titles(size: int | None, metrics: dict, expected: str) -> None:
+    from gglnet.cli.evaluate import _protocol
+
+    assert _protocol(size, metrics) == expected
 
 
 def test_json_at_a_size_reports_no_pad_mode(

@@ -150,7 +150,7 @@ def test_inputs_are_not_modified() -> None:
         ({"max_pad": -2}, "max_pad must be a positive integer"),
         ({"max_pad": 2.0}, "max_pad must be a positive integer"),
         ({"max_pad": True}, "max_pad must be a positive integer"),
-        ({"mode": "mirror"}, r"pad_mode must be one of \('zeros', 'reflect', 'replicate'\)"),
+        ({"pad_mode": "mirror"}, r"pad_mode must be one of \('zeros', 'reflect', 'replicate'\)"),
     ],
 )
 def test_bad_arguments(kwargs: dict, message: str) -> None:

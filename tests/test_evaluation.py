@@ -171,6 +171,7 @@ def test_pad_mode_reaches_the_model(
     model = _InputSpy(model_mode)
     metrics = evaluate(model, dataset, pad_mode=given, device="cpu", progress=False)
     assert metrics["n_pixels"] == 400 and metrics["pd"] == 0.0
+    assert (metrics["pad_mode"], metrics["trim"]) == (used, 0)
     (seen,) = model.inputs
     image = dataset[0]["image"][None]
     assert seen.shape == (1, 3, 32, 32)
@@ -187,6 +188,16 @@ def test_trimmed_images_are_padded_back_with_the_pad_mode(tmp_path: Path, mode: 
     evaluate(model, dataset, trim=8, device="cpu", progress=False)
     trimmed = dataset[0]["image"][None, ..., :24, :24]
     assert torch.equal(model.inputs[0], pad_bottom_right(trimmed, 32, 32, mode))
+
+
+def test_pad_mode_of_resized_images_is_refused(tmp_path: Path) -> None:
+    dataset = IRSTDDataset(_noise_images(tmp_path / "d", (20, 20)), size=32)
+    model = _InputSpy("reflect")
+    with pytest.raises(ValueError, match=r"pad_mode='zeros' applies at native size"):
+        evaluate(model, dataset, pad_mode="zeros", device="cpu", progress=False)
+    assert model.inputs == []
+    metrics = evaluate(model, dataset, device="cpu", progress=False)  # nothing to pad
+    assert "pad_mode" not in metrics and "trim" not in metrics
 
 
 def test_bad_pad_mode_is_refused_before_running(tmp_path: Path) -> None:

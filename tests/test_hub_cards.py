@@ -71,6 +71,27 @@ def test_missing_evaluation_file(tmp_path: Path) -> None:
         read_evaluation(tmp_path / "nothing.json")
 
 
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        ({"trim": 8, "pad_mode": "reflect"}, "trim=8"),
+        ({"pad_mode": "zeros"}, "pad with 'reflect'"),
+    ],
+)
+def test_card_refuses_evaluations_users_would_not_get(
+    tmp_path: Path, extra: dict[str, object], match: str
+) -> None:
+    native = {**BEST, "size": None}
+    config = GGLNetConfig(pad_mode="reflect")
+    same = read_evaluation(write_json(tmp_path / "ok.json", {**native, "pad_mode": "reflect"}))
+    assert (same.pad_mode, same.trim) == ("reflect", 0)
+    model_card("gglnet.nudt", config, [same])  # the weights' own padding, whole images
+    other = read_evaluation(write_json(tmp_path / "other.json", {**native, **extra}))
+    with pytest.raises(ValueError, match=match) as error:
+        model_card("gglnet.nudt", config, [other])
+    assert "other.json" in str(error.value)
+
+
 def test_card_round_trips_through_model_card(tmp_path: Path) -> None:
     best = read_evaluation(write_json(tmp_path / "best.json", BEST))
     last = read_evaluation(write_json(tmp_path / "last.json", {**BEST, "iou": 0.80, "fa": 5e-6}))

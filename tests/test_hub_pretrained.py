@@ -168,7 +168,8 @@ def test_pretrained_weights_set_their_pad_mode_and_an_override_wins(
         assert gglnet.load_model(name).config.pad_mode == "replicate"
         given = gglnet.create_model(name, pretrained=True, pad_mode="zeros")
         assert given.config.pad_mode == "zeros" and given.config.widths == (4, 8)
-        assert gglnet.create_model(name).config.pad_mode == "zeros"  # the architecture's
+        assert gglnet.create_model(name).config.pad_mode == "replicate"  # the tag's, as timm
+        assert gglnet.create_model(name.split(".")[0]).config.pad_mode == "zeros"  # the arch's
         assert gglnet.load_model(folder).config.pad_mode == "zeros"  # the folder's config.json
 
 

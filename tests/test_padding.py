@@ -3,13 +3,21 @@ the gradient image kept intact."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
 import gglnet
 from gglnet.inference import DEFAULT_SIZE_BUCKETS, bucket_size, pad_to_multiple, padded_size
-from gglnet.padding import PAD_MODES, check_pad_mode, pad_array, pad_bottom_right
+from gglnet.padding import (
+    PAD_MODES,
+    check_pad_mode,
+    model_pad_mode,
+    pad_array,
+    pad_bottom_right,
+)
 
 NUMPY_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge"}
 
@@ -159,6 +167,34 @@ def test_a_smaller_target_is_refused(target: tuple[int, int]) -> None:
         pad_bottom_right(torch.zeros(3, 5, 9), *target)
     with pytest.raises(ValueError, match=r"cannot pad a 5x9 array to the smaller"):
         pad_array(np.zeros((5, 9)), *target)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+@pytest.mark.parametrize("shape", [(0, 5), (4, 0)])
+def test_nothing_to_mirror_is_refused(mode: str, shape: tuple[int, int]) -> None:
+    with pytest.raises(ValueError, match=rf"cannot {mode} an image with an empty side"):
+        pad_bottom_right(torch.zeros(1, *shape), 8, 8, mode)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=rf"cannot {mode} an array with an empty side"):
+        pad_array(np.zeros(shape), 8, 8, mode)  # type: ignore[arg-type]
+    assert pad_bottom_right(torch.zeros(1, *shape), 8, 8).shape == (1, 8, 8)  # zeros can
+
+
+@pytest.mark.parametrize(
+    ("model", "override", "expected"),
+    [
+        (SimpleNamespace(config=SimpleNamespace(pad_mode="reflect")), None, "reflect"),
+        (SimpleNamespace(config=SimpleNamespace(pad_mode="reflect")), "zeros", "zeros"),
+        (SimpleNamespace(config=SimpleNamespace(size_divisor=16)), None, "zeros"),  # older
+        (torch.nn.Identity(), "replicate", "replicate"),
+    ],
+)
+def test_model_pad_mode(model: object, override: str | None, expected: str) -> None:
+    assert model_pad_mode(model, override) == expected  # type: ignore[arg-type]
+
+
+def test_model_pad_mode_checks_what_it_returns() -> None:
+    with pytest.raises(ValueError, match="pad_mode must be one of"):
+        model_pad_mode(SimpleNamespace(config=SimpleNamespace(pad_mode="mirror")))
 
 
 @pytest.mark.parametrize("mode", ["mirror", "constant", "edge", None, "Reflect"])

@@ -28,7 +28,8 @@ examples:
 Images are resized to SIZE x SIZE (SIRST 512, the default; NUDT-SIRST 256), as the paper
 measures. --size none evaluates each image at its own size (padded to a multiple of 16 as
 gglnet predict does, with the weights' pad mode, prediction cropped back); --trim 8 cuts 8
-rows and columns off each image first, so that it needs padding, as a 1920x1080 frame does.
+rows and columns off each image first, so that a 256x256 image needs padding, as a 1920x1080
+frame does.
 Fa is printed x1e-6 as in the paper's tables and given as a fraction in --json. --data
 synthetic evaluates generated scenes: --split train, val or test selects the fixed scene set
 (see docs/data.md).
@@ -82,8 +83,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=0,
         metavar="N",
         help="with --size none: cut N rows and columns off each image's bottom and right "
-        "first (1-15 makes every image need padding: how the weights do next to the padded "
-        "edge; default: 0)",
+        "first (on images whose sides are multiples of 16, 1-15 makes each need padding: how "
+        "the weights do next to the padded edge; default: 0)",
     )
     parser.add_argument(
         "--roc",
@@ -148,8 +149,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
     precision = resolve_precision(args.precision, device)
     curve = metrics.pop("roc_curve", None)
+    size = _protocol(args.size, metrics)
     if args.plot is not None:
-        size = "native size" if args.size is None else f"{args.size}x{args.size}"
         title = f"{args.model} on {data_name} {args.split} at {size}"
         plot_roc({args.label or str(args.model): curve}, args.plot, title=title)
     report: dict[str, Any] = {
@@ -159,19 +160,29 @@ def _evaluate(args: argparse.Namespace) -> int:
         "split": str(args.split),
         "size": args.size,
         "precision": precision,
-        **({"pad_mode": args.pad_mode or model.config.pad_mode} if args.size is None else {}),
-        **({"trim": args.trim} if args.trim else {}),
         **({"label": args.label} if args.label else {}),
         **metrics,
     }
     if args.json:
         print(json.dumps(json_safe(report), indent=2))
     else:
-        size = "native size" if args.size is None else f"{args.size}x{args.size}"
         in_precision = "" if precision == "fp32" else f" in {precision}"
         title = f"{args.model} on {data_name} {args.split} at {size}{in_precision}"
         print(format_metrics(metrics, title))
     return 0
+
+
+def _protocol(size: int | None, metrics: dict[str, Any]) -> str:
+    """``"512x512"``, ``"native size"`` or, e.g., ``"native size, trimmed by 8, reflect
+    padding"``."""
+    if size is not None:
+        return f"{size}x{size}"
+    text = "native size"
+    if metrics.get("trim"):
+        text += f", trimmed by {metrics['trim']}"
+    if metrics.get("pad_mode", "zeros") != "zeros":
+        text += f", {metrics['pad_mode']} padding"
+    return text
 
 
 def _dataset(args: argparse.Namespace) -> IRSTDDataset | SyntheticDataset:

@@ -65,6 +65,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "crop_target_fraction",
         "scale_min",
         "scale_max",
+        "edge_pad",
         "augment",
         "synthetic_scenes",
     ),

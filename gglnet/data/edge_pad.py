@@ -23,12 +23,12 @@ def random_edge_pad(
     mask: np.ndarray,
     max_pad: int,
     rng: Generator,
-    mode: PadMode = "zeros",
+    pad_mode: PadMode = "zeros",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Replace the last rows and columns of a sample by padding of the rest.
 
     ``dh`` rows and ``dw`` columns, each uniform in ``0..max_pad`` (at most the side less one
-    pixel) and not both 0, are cut from the bottom and right and padded back with ``mode``: the
+    pixel) and not both 0, are cut from the bottom and right and padded back with ``pad_mode``: the
     size stays, and the mask is padded the same way (a mirrored target stays labelled). A 1x1
     sample is returned as it is.
 
@@ -37,7 +37,7 @@ def random_edge_pad(
         mask: ``(H, W)`` array.
         max_pad: the most rows or columns to pad (``size_divisor - 1`` covers every frame).
         rng: the only source of randomness.
-        mode: one of :data:`gglnet.padding.PAD_MODES` (the model's ``config.pad_mode``).
+        pad_mode: one of :data:`gglnet.padding.PAD_MODES` (the model's ``config.pad_mode``).
 
     Returns:
         ``(image, mask)`` of the input shapes and dtypes.
@@ -55,7 +55,7 @@ def random_edge_pad(
         raise ValueError(f"image and mask sizes differ: {image.shape[:2]} vs {mask.shape}")
     if isinstance(max_pad, bool) or not isinstance(max_pad, int) or max_pad < 1:
         raise ValueError(f"max_pad must be a positive integer, got {max_pad!r}")
-    check_pad_mode(mode)
+    check_pad_mode(pad_mode)
     height, width = mask.shape
     # at most the side less one pixel; a 1x1 sample has nothing to pad
     limit_h, limit_w = min(max_pad, height - 1), min(max_pad, width - 1)
@@ -69,6 +69,6 @@ def random_edge_pad(
             pad_w = int(rng.integers(1, limit_w + 1))
     keep_h, keep_w = height - pad_h, width - pad_w
     return (
-        np.ascontiguousarray(pad_array(image[:keep_h, :keep_w], height, width, mode)),
-        np.ascontiguousarray(pad_array(mask[:keep_h, :keep_w], height, width, mode)),
+        np.ascontiguousarray(pad_array(image[:keep_h, :keep_w], height, width, pad_mode)),
+        np.ascontiguousarray(pad_array(mask[:keep_h, :keep_w], height, width, pad_mode)),
     )

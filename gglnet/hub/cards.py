@@ -51,6 +51,9 @@ class Evaluation:
         size: ``(H, W)`` the images were resized to, if recorded.
         n_images: number of images, if recorded.
         threshold: probability threshold, if recorded.
+        pad_mode: how native-size images were padded to a multiple of 16, if recorded.
+        trim: rows and columns cut off each image before evaluation (``gglnet evaluate
+            --trim``; 0 when not recorded).
         source: the JSON file.
     """
 
@@ -61,6 +64,8 @@ class Evaluation:
     size: tuple[int, int] | None = None
     n_images: int | None = None
     threshold: float | None = None
+    pad_mode: str | None = None
+    trim: int = 0
     source: str = field(default="", compare=False)
 
 
@@ -70,7 +75,7 @@ def read_evaluation(path: str | Path) -> Evaluation:
     Required keys: ``iou``, ``niou``, ``pd``, ``fa`` (numbers, or ``null`` where undefined, e.g.
     Pd without targets), ``split``, and ``dataset`` or ``data``. Optional: ``label``, ``size``
     (``[H, W]``, one number, or ``null`` for native size), ``n_images``, ``threshold``, ``auc*``
-    numbers. Undefined metrics are left out of the model-index.
+    numbers, ``pad_mode``, ``trim``. Undefined metrics are left out of the model-index.
 
     Raises:
         FileNotFoundError: no such file.
@@ -107,6 +112,8 @@ def read_evaluation(path: str | Path) -> Evaluation:
         size=size,
         n_images=data.get("n_images"),
         threshold=data.get("threshold"),
+        pad_mode=None if data.get("pad_mode") is None else str(data["pad_mode"]),
+        trim=int(data.get("trim") or 0),
         source=str(path),
     )
 
@@ -143,7 +150,23 @@ def model_card(
 
     Returns:
         A :class:`huggingface_hub.ModelCard`; ``.save(folder / "README.md")`` writes it.
+
+    Raises:
+        ValueError: an evaluation of trimmed images (``--trim``), or one padded otherwise than
+            ``config.pad_mode``: a card reports what users of the weights get.
     """
+    for evaluation in evaluations:
+        if evaluation.trim:
+            raise ValueError(
+                f"{evaluation.source or evaluation.label}: evaluated with trim="
+                f"{evaluation.trim}; a card reports whole images (evaluate without --trim)"
+            )
+        if evaluation.pad_mode is not None and evaluation.pad_mode != config.pad_mode:
+            raise ValueError(
+                f"{evaluation.source or evaluation.label}: padded with {evaluation.pad_mode!r}, "
+                f"but these weights pad with {config.pad_mode!r} (config.json); evaluate "
+                "without --pad-mode"
+            )
     datasets = sorted({evaluation.dataset for evaluation in evaluations})
     data = ModelCardData(
         license=license,

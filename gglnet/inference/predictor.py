@@ -26,6 +26,7 @@ from gglnet.padding import (
     PadMode,
     bucket_size,
     check_pad_mode,
+    model_pad_mode,
     pad_bottom_right,
     padded_size,
 )
@@ -154,13 +155,12 @@ class Predictor:
     bottom/right to a multiple of the model's size divisor as its weights need
     (``model.config.pad_mode``: zeros, or a reflection for weights trained only on whole
     frames of one size; :func:`~gglnet.inference.pad_to_multiple`) and the result cropped
-    back. Frames larger than
-    ``tile`` are cut into overlapping ``tile x tile`` windows whose probabilities are blended
-    with linear ramps (:mod:`gglnet.inference.tiling`); by default (``"auto"``) frames of more
-    than :data:`AUTO_TILE_ABOVE` pixels (a 1920x1080 frame runs whole) are cut into
-    1024-pixel windows. Windows of the same shape run together in batches of at most
-    ``batch_size`` and at most ``max_batch_pixels`` pixels, so peak memory stays bounded
-    whatever the frame size. The model runs through :func:`optimize_for_inference`
+    back. Frames larger than ``tile`` are cut into overlapping ``tile x tile`` windows whose
+    probabilities are blended with linear ramps (:mod:`gglnet.inference.tiling`); by default
+    (``"auto"``) frames of more than :data:`AUTO_TILE_ABOVE` pixels (a 1920x1080 frame runs
+    whole) are cut into 1024-pixel windows. Windows of the same shape run together in
+    batches of at most ``batch_size`` and at most ``max_batch_pixels`` pixels, so peak memory
+    stays bounded whatever the frame size. The model runs through :func:`optimize_for_inference`
     (BatchNorm folded, channels-last, chosen precision, optionally compiled), or, with
     ``backend="onnxruntime"``, as an ONNX export in ONNX Runtime.
 
@@ -308,9 +308,7 @@ class Predictor:
                     f"size_buckets must be positive multiples of {divisor}, got {size_buckets}"
                 )
         self.size_buckets: tuple[int, ...] | None = size_buckets
-        if pad_mode is None:
-            pad_mode = getattr(self.model.config, "pad_mode", "zeros")
-        self.pad_mode: PadMode = pad_mode
+        self.pad_mode: PadMode = model_pad_mode(self.model, pad_mode)
         self.backend = backend
         self.divisor = int(divisor)
         self.device = device

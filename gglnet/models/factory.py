@@ -9,7 +9,12 @@ from gglnet.models.checkpoint import load_weights
 from gglnet.models.folders import CONFIG_NAME, read_config
 from gglnet.models.gglnet import GGLNet
 from gglnet.models.loading import load_pretrained, read_state_dict
-from gglnet.models.registry import get_architecture, get_weights_config, names_weights
+from gglnet.models.registry import (
+    get_architecture,
+    get_weights_config,
+    names_weights,
+    split_model_name,
+)
 
 __all__ = ["create_model", "load_model"]
 
@@ -25,9 +30,9 @@ def create_model(name: str, pretrained: bool | str | Path = False, **overrides: 
             weight file (authors' ``.pth.tar``, a state_dict pickle, ``.safetensors``) or a
             Hub-layout folder of weights for this architecture.
         **overrides: :class:`~gglnet.GGLNetConfig` options that replace the architecture's.
-            Published weights set ``pad_mode`` from their
-            :class:`~gglnet.PretrainedCfg`, and a folder from its ``config.json``, unless it
-            is given here.
+            A weights name (``arch.tag``, with or without ``pretrained``) sets ``pad_mode``
+            from its :class:`~gglnet.PretrainedCfg`, and a folder from its ``config.json``,
+            unless it is given here.
 
     Returns:
         The model in eval mode when weights were loaded, in train mode otherwise.
@@ -44,7 +49,11 @@ def create_model(name: str, pretrained: bool | str | Path = False, **overrides: 
         >>> model.config.fusion
         'add'
     """
-    config = get_weights_config(name) if pretrained is True else get_architecture(name).config
+    # a tag names weights: their padding comes with the name, as timm's pretrained_cfg does
+    tagged = split_model_name(name)[1] is not None
+    config = (
+        get_weights_config(name) if tagged or pretrained is True else get_architecture(name).config
+    )
     if isinstance(pretrained, (str, Path)) and (Path(pretrained) / CONFIG_NAME).is_file():
         # the weights' padding travels with them; the architecture stays the name's
         config = config.replace(pad_mode=read_config(Path(pretrained)).pad_mode)
