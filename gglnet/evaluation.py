@@ -15,7 +15,7 @@ from gglnet.data import IRSTDDataset
 from gglnet.hardware import resolve_device
 from gglnet.metrics import IRSTDMetrics, roc
 from gglnet.metrics.roc import check_roc_thresholds
-from gglnet.padding import PadMode, model_pad_mode, pad_to_multiple
+from gglnet.padding import PadMode, check_pad_mode, model_pad_mode, pad_to_multiple
 from gglnet.precision import autocast_dtype
 
 __all__ = ["evaluate", "format_metrics"]
@@ -114,6 +114,8 @@ def evaluate(
     device = resolve_device(device) if device is not None else next(model.parameters()).device
     dtype = autocast_dtype(precision, device, "evaluation")
     divisor = model.config.size_divisor if hasattr(model, "config") else 1
+    if pad_mode is not None:
+        check_pad_mode(pad_mode)
     if pad_mode is not None and not native:
         raise ValueError(
             f"pad_mode={pad_mode!r} applies at native size (a dataset with size=None): resized "

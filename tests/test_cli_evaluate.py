@@ -180,18 +180,24 @@ def test_json_reports_pad_mode_and_trim_at_native_size(
 
 
 @pytest.mark.parametrize(
-    ("size", "metrics", "expected"),
+    ("size", "metrics", "own", "expected"),
     [
-        (512, {"pad_mode": "reflect"}, "512x512"),
-        (None, {"pad_mode": "zeros", "trim": 0}, "native size"),
-        (None, {"pad_mode": "reflect", "trim": 0}, "native size, reflect padding"),
-        (None, {"pad_mode": "zeros", "trim": 8}, "native size, trimmed by 8"),
+        (512, {"pad_mode": "reflect"}, "zeros", "512x512"),
+        (None, {"pad_mode": "zeros", "trim": 0}, "zeros", "native size"),
+        (None, {"pad_mode": "reflect", "trim": 0}, "reflect", "native size, reflect padding"),
+        (None, {"pad_mode": "zeros", "trim": 8}, "zeros", "native size, trimmed by 8"),
+        (
+            None,
+            {"pad_mode": "zeros", "trim": 8},
+            "reflect",
+            "native size, trimmed by 8, zeros padding",
+        ),
     ],
 )
-def test_protocol_in_titles(size: int | None, metrics: dict, expected: str) -> None:
+def test_protocol_in_titles(size: int | None, metrics: dict, own: str, expected: str) -> None:
     from gglnet.cli.evaluate import _protocol
 
-    assert _protocol(size, metrics) == expected
+    assert _protocol(size, metrics, own) == expected
 
 
 def test_json_at_a_size_reports_no_pad_mode(

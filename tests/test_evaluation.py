@@ -195,6 +195,8 @@ def test_pad_mode_of_resized_images_is_refused(tmp_path: Path) -> None:
     model = _InputSpy("reflect")
     with pytest.raises(ValueError, match=r"pad_mode='zeros' applies at native size"):
         evaluate(model, dataset, pad_mode="zeros", device="cpu", progress=False)
+    with pytest.raises(ValueError, match="pad_mode must be one of"):  # the value first
+        evaluate(model, dataset, pad_mode="mirror", device="cpu", progress=False)  # type: ignore[arg-type]
     assert model.inputs == []
     metrics = evaluate(model, dataset, device="cpu", progress=False)  # nothing to pad
     assert "pad_mode" not in metrics and "trim" not in metrics

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from gglnet import create_model
 from gglnet.data import cut_split, write_split, write_synthetic_dataset
 from gglnet.training import TrainConfig
 from gglnet.training.data import build_datasets
@@ -139,17 +140,20 @@ def test_scale_range_rescales_training_crops_only(root: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("model_options", "pad_mode", "edge_pad_max"),
-    [({}, "zeros", 15), ({"pad_mode": "reflect"}, "reflect", 15),
-     ({"widths": [8, 16, 16], "pad_mode": "replicate"}, "replicate", 3)],
+    ("model", "model_options", "pad_mode", "edge_pad_max"),
+    [("gglnet", {}, "zeros", 15), ("gglnet", {"pad_mode": "reflect"}, "reflect", 15),
+     ("gglnet", {"widths": [8, 16, 16], "pad_mode": "replicate"}, "replicate", 3),
+     ("gglnet.nudt", {}, "reflect", 15),  # a weights name brings its padding, as the model's
+     ("gglnet.nudt", {"pad_mode": "zeros"}, "zeros", 15)],
 )  # fmt: skip
 def test_training_samples_pad_as_the_model_is_padded(
-    root: Path, model_options: dict, pad_mode: str, edge_pad_max: int
+    root: Path, model: str, model_options: dict, pad_mode: str, edge_pad_max: int
 ) -> None:
     config = TrainConfig(
         "run", data=str(root), split="idx", size=None, crop=16, edge_pad=0.5,
-        model_options=model_options,
+        model=model, model_options=model_options,
     )  # fmt: skip
+    assert create_model(model, **model_options).config.pad_mode == pad_mode
     data = build_datasets(config)
     assert (data.train.pad_mode, data.train.edge_pad, data.train.edge_pad_max) == (
         pad_mode, 0.5, edge_pad_max

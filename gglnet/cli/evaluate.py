@@ -149,7 +149,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     data_name = "synthetic" if args.data == "synthetic" else Path(args.data).resolve().name
     precision = resolve_precision(args.precision, device)
     curve = metrics.pop("roc_curve", None)
-    size = _protocol(args.size, metrics)
+    size = _protocol(args.size, metrics, getattr(model.config, "pad_mode", "zeros"))
     if args.plot is not None:
         title = f"{args.model} on {data_name} {args.split} at {size}"
         plot_roc({args.label or str(args.model): curve}, args.plot, title=title)
@@ -172,16 +172,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _protocol(size: int | None, metrics: dict[str, Any]) -> str:
+def _protocol(size: int | None, metrics: dict[str, Any], own: str = "zeros") -> str:
     """``"512x512"``, ``"native size"`` or, e.g., ``"native size, trimmed by 8, reflect
-    padding"``."""
+    padding"``: the padding is named unless it is zeros and the weights' own (``own``)."""
     if size is not None:
         return f"{size}x{size}"
     text = "native size"
     if metrics.get("trim"):
         text += f", trimmed by {metrics['trim']}"
-    if metrics.get("pad_mode", "zeros") != "zeros":
-        text += f", {metrics['pad_mode']} padding"
+    mode = metrics.get("pad_mode", "zeros")
+    if mode != "zeros" or mode != own:
+        text += f", {mode} padding"
     return text
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gglnet.models.checkpoint import load_weights
+from gglnet.models.config import GGLNetConfig
 from gglnet.models.folders import CONFIG_NAME, read_config
 from gglnet.models.gglnet import GGLNet
 from gglnet.models.loading import load_pretrained, read_state_dict
@@ -16,7 +17,23 @@ from gglnet.models.registry import (
     split_model_name,
 )
 
-__all__ = ["create_model", "load_model"]
+__all__ = ["create_model", "load_model", "model_config"]
+
+
+def model_config(name: str, **overrides: Any) -> GGLNetConfig:
+    """The configuration ``create_model(name, **overrides)`` builds, without building it.
+
+    A weights name (``arch.tag``) brings its :class:`~gglnet.PretrainedCfg`'s ``pad_mode``, as
+    timm's ``pretrained_cfg`` does; an architecture name its own options.
+
+    Example:
+        >>> model_config("gglnet.nudt").pad_mode, model_config("gglnet").pad_mode
+        ('reflect', 'zeros')
+    """
+    # a tag names weights: their padding comes with the name
+    tagged = split_model_name(name)[1] is not None
+    config = get_weights_config(name) if tagged else get_architecture(name).config
+    return config.replace(**overrides) if overrides else config
 
 
 def create_model(name: str, pretrained: bool | str | Path = False, **overrides: Any) -> GGLNet:
@@ -49,11 +66,7 @@ def create_model(name: str, pretrained: bool | str | Path = False, **overrides: 
         >>> model.config.fusion
         'add'
     """
-    # a tag names weights: their padding comes with the name, as timm's pretrained_cfg does
-    tagged = split_model_name(name)[1] is not None
-    config = (
-        get_weights_config(name) if tagged or pretrained is True else get_architecture(name).config
-    )
+    config = get_weights_config(name) if pretrained is True else model_config(name)
     if isinstance(pretrained, (str, Path)) and (Path(pretrained) / CONFIG_NAME).is_file():
         # the weights' padding travels with them; the architecture stays the name's
         config = config.replace(pad_mode=read_config(Path(pretrained)).pad_mode)

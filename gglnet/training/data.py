@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 from gglnet.data import IRSTDDataset, MaskCheck, SyntheticDataset, cut_split
 from gglnet.data.splits import split_pair
 from gglnet.data.synthetic import SPLIT_SEEDS
-from gglnet.models.registry import get_architecture
+from gglnet.models.factory import model_config
 from gglnet.training.config import TrainConfig
 
 __all__ = ["RunData", "build_datasets"]
@@ -85,7 +85,7 @@ def _from_folder(config: TrainConfig) -> RunData:
     test_split = config.test_split or folder_test
     eval_size = config.resolved_eval_size
     # crops and edge padding pad as inference will pad for this model
-    model_config = get_architecture(config.model).config.replace(**config.model_options)
+    net = model_config(config.model, **config.model_options)
     if config.val_split is None:
         stems = IRSTDDataset(root, train_split, size=config.size).stems
         train_stems, val_stems = cut_split(stems, 1 - config.val_fraction, config.seed)
@@ -102,9 +102,9 @@ def _from_folder(config: TrainConfig) -> RunData:
         crop=config.crop,
         crop_target_fraction=config.crop_target_fraction,
         scale_range=config.scale_range,
-        pad_mode=model_config.pad_mode,
+        pad_mode=net.pad_mode,
         edge_pad=config.edge_pad,
-        edge_pad_max=model_config.size_divisor - 1,
+        edge_pad_max=net.size_divisor - 1,
     )
     test = IRSTDDataset(root, test_split, size=eval_size) if test_split else None
     _check_disjoint("validation", val, set(train.stems))
