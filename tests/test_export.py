@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # each export traces the model with torch.export 
 
 def _tiny() -> torch.nn.Module:
     torch.manual_seed(3)
-    model = gglnet.create_model("gglnet", widths=(4, 8, 8))
+    model = gglnet.create_model("gglnet", widths=(4, 8, 8), pad_mode="reflect")
     for module in model.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.running_mean.uniform_(-0.5, 0.5)
@@ -51,6 +51,7 @@ def test_export_records_opset_dynamic_axes_and_metadata(exported: tuple) -> None
     metadata = {p.key: p.value for p in proto.metadata_props}
     assert metadata["gglnet.size_divisor"] == "4"
     assert OnnxRuntimeModel(path).config == model.config
+    assert Predictor(path, backend="onnxruntime").pad_mode == "reflect"  # the weights' padding
 
 
 def test_onnxruntime_agrees_with_pytorch_at_two_sizes(exported: tuple) -> None:

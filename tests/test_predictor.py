@@ -16,6 +16,7 @@ import gglnet
 import gglnet.precision as precision_module
 from gglnet.data.image import image_to_tensor
 from gglnet.inference import DEFAULT_SIZE_BUCKETS, Latency, Predictor, pad_to_multiple
+from gglnet.inference.tiling import split_tiles
 from gglnet.padding import PAD_MODES
 
 
@@ -264,6 +265,19 @@ def test_the_model_sees_the_frame_padded_with_the_pad_mode(
     pad = [(0, padded[0] - size[0]), (0, padded[1] - size[1])]
     expected = image_to_tensor(np.pad(frame, pad, NUMPY_MODES[given or "reflect"]))[None]
     assert torch.equal(seen, expected)
+
+
+@pytest.mark.parametrize("mode", PAD_MODES)
+def test_a_tiled_frame_is_padded_once_with_the_pad_mode_then_cut(mode: str) -> None:
+    pred = Predictor(_Recorder(mode), device="cpu", precision="fp32", tile=32, tile_overlap=8)
+    frame = np.random.default_rng(1).integers(0, 256, (40, 70), np.uint8)
+    assert pred(frame).shape == (40, 70)
+    padded = image_to_tensor(np.pad(frame, [(0, 8), (0, 10)], NUMPY_MODES[mode]))  # 48x80
+    windows = torch.cat(pred.model.model.inputs)
+    _, tiles = split_tiles(padded, 32, 8)
+    assert len(tiles) == len(windows) > 1
+    for window, t in zip(windows, tiles, strict=True):
+        assert torch.equal(window, padded[:, t.y0 : t.y0 + t.height, t.x0 : t.x0 + t.width])
 
 
 @pytest.mark.parametrize(
