@@ -6,6 +6,7 @@ Every run here is a tiny model on a handful of 32x32 synthetic scenes on CPU.
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ import torch
 import gglnet
 from gglnet.data import read_split, write_split, write_synthetic_dataset
 from gglnet.losses import soft_iou_loss
-from gglnet.training import TrainConfig, fit
+from gglnet.training import TrainConfig, fit, loop
 from gglnet.training.checkpoint import load_checkpoint
-from gglnet.training.log import read_records
+from gglnet.training.log import append_record, read_records
 from gglnet.training.loop import _init_from, train_step
 
 
@@ -334,3 +335,24 @@ def test_edge_pad_trains_on_a_folder(folder_data: Path, tmp_path: Path) -> None:
     saved = json.loads((tmp_path / "run" / "train_config.json").read_text())
     assert saved["edge_pad"] == 1.0 and saved["model_options"]["pad_mode"] == "reflect"
     assert gglnet.load_model(tmp_path / "run" / "best").config.pad_mode == "reflect"
+
+
+def test_stop_between_log_record_and_checkpoint_waits_for_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C or SIGTERM right after an epoch's log record: the epoch is still saved whole."""
+    out = tmp_path / "run"
+
+    def append_then_stop(path: Path, record: dict[str, Any]) -> None:
+        append_record(path, record)
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(loop, "append_record", append_then_stop)
+    stopped = fit(_config(out, epochs=3, ema_decay=0.9))
+    assert (stopped.status, stopped.epochs_done) == ("interrupted", 1)
+    assert "holds epoch 1/3" in stopped.message
+    assert load_checkpoint(out / "checkpoint.pt")["epoch"] == 1
+    assert [r["epoch"] for r in read_records(out / "log.jsonl")] == [1]
+    assert [r["epoch"] for r in stopped.history] == [1]
+    for folder in ("best", "best_ema", "last", "last_ema"):
+        assert (out / folder / "model.safetensors").is_file(), folder

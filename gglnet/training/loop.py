@@ -54,6 +54,7 @@ from gglnet.training.checkpoint import (
 )
 from gglnet.training.config import TrainConfig
 from gglnet.training.data import RunData, build_datasets
+from gglnet.training.interrupts import deferred_interrupts
 from gglnet.training.log import append_record, truncate_records
 from gglnet.training.pauses import PauseMeter
 from gglnet.training.schedule import learning_rate
@@ -322,6 +323,7 @@ def _run_epoch(
     epoch_start = time.monotonic()
     record: dict[str, Any] = {"epoch": epoch, "loss": trainer.train(data.train, epoch)}
     validate = epoch % config.eval_interval == 0 or epoch == config.epochs
+    best, improved = dict(state.best), []
     for prefix, model in _validated_models(state):
         keys = [f"{prefix}val_{k}" for k in METRIC_KEYS]
         if not validate:
@@ -330,16 +332,20 @@ def _run_epoch(
         val = trainer.evaluate(data.val, model)
         record |= {key: val[k] for key, k in zip(keys, METRIC_KEYS, strict=True)}
         best_dir = BEST_DIR if not prefix else BEST_EMA_DIR
-        if val["iou"] > state.best[best_dir][1]:
-            state.best[best_dir] = (epoch, val["iou"])
-            export_model(model, state.run_dir / best_dir)
+        if val["iou"] > best[best_dir][1]:
+            best[best_dir] = (epoch, val["iou"])
+            improved.append((model, best_dir))
     record["lr"] = state.optimizer.param_groups[0]["lr"]
     record["bce_weight"] = config.bce_weight_at(epoch)
     record["seconds"] = time.monotonic() - epoch_start
-    state.done = epoch
-    append_record(state.run_dir / LOG_FILE, record)
-    save_checkpoint(state.run_dir / CHECKPOINT_FILE, state.checkpoint(config))
-    state.history.append(record)
+    # written whole: a stop that arrives meanwhile takes effect once the checkpoint is saved
+    with deferred_interrupts():
+        for model, best_dir in improved:
+            export_model(model, state.run_dir / best_dir)
+        state.best, state.done = best, epoch
+        append_record(state.run_dir / LOG_FILE, record)
+        save_checkpoint(state.run_dir / CHECKPOINT_FILE, state.checkpoint(config))
+        state.history.append(record)
     return record
 
 
