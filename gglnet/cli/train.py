@@ -9,13 +9,13 @@ import inspect
 import json
 import re
 import signal
-import threading
 import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from gglnet.training import TrainConfig, fit
+from gglnet.training.interrupts import signal_handlers
 
 EPILOG = """\
 examples:
@@ -218,18 +218,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
     A run started in the background (``&``, ``nohup``) ignores SIGINT, so ``kill PID``
     (SIGTERM) is how it is stopped; without this it would die without exporting ``last/``.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
+    with signal_handlers(interrupt, [signal.SIGTERM]):
         yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _model(name_or_json: str, options: list[str]) -> tuple[str, dict[str, Any]]:

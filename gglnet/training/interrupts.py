@@ -11,13 +11,35 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
-__all__ = ["deferred_interrupts"]
+__all__ = ["deferred_interrupts", "signal_handlers"]
 
 DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+Handler = Callable[[int, FrameType | None], Any]
+
+
+@contextmanager
+def signal_handlers(handler: Handler, signums: Iterable[int]) -> Iterator[bool]:
+    """Handle ``signums`` with ``handler`` inside the block; restore the previous handlers after.
+
+    Yields ``True``, or ``False`` outside the main thread, where handlers cannot be set and
+    nothing is changed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
+    try:
+        yield True
+    finally:
+        for signum, before in previous.items():
+            # None: a handler not set from Python; the default is the nearest we can restore
+            signal.signal(signum, signal.SIG_DFL if before is None else before)
 
 
 @contextmanager
@@ -33,21 +55,15 @@ def deferred_interrupts() -> Iterator[None]:
         >>> with deferred_interrupts():
         ...     pass  # write files that must agree; Ctrl-C waits until here
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     received: list[int] = []
 
     def note(signum: int, frame: FrameType | None) -> None:
         if signum not in received:
             received.append(signum)
 
-    previous = {signum: signal.signal(signum, note) for signum in DEFERRED_SIGNALS}
     try:
-        yield
+        with signal_handlers(note, DEFERRED_SIGNALS):
+            yield
     finally:
-        for signum, handler in previous.items():
-            # None: a handler not set from Python; the default is the nearest we can restore
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         for signum in received:
             signal.raise_signal(signum)
